@@ -1,0 +1,3 @@
+"""nbprod: take ML notebooks from prototype to production."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+import sys
+
+from nbprod.cli import main
+
+sys.exit(main())

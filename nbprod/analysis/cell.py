@@ -1,0 +1,435 @@
+"""Facts about one code cell, gathered in a single ``ast`` pass.
+
+Scoping follows Python: a read inside a function body is resolved when the function
+is called, so it is recorded as a *deferred* read of the top-level function or class
+that contains it, not as a read of the cell that defines it.
+"""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from dataclasses import dataclass, field
+from typing import Literal
+
+from nbprod.notebook.ipython import Magic, MaskedSource, mask
+from nbprod.notebook.model import Cell
+
+BindingKind = Literal["assign", "import", "def", "class", "global", "magic", "del"]
+ScopeKind = Literal["module", "function", "class", "comprehension"]
+
+
+@dataclass(frozen=True, slots=True)
+class NameRef:
+    """A name read in a cell; ``line``/``column`` are 1-based in the user's text."""
+
+    name: str
+    line: int
+    column: int
+    end_column: int
+    owner: str | None = None  # top-level def/class whose body reads it (deferred read)
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    name: str
+    line: int
+    column: int
+    kind: BindingKind
+
+
+@dataclass(frozen=True, slots=True)
+class CallRef:
+    """A call whose callee is a dotted name (``pd.read_csv``) or a method (``.fit``)."""
+
+    dotted: str | None  # "pd.read_csv" when the callee is a plain dotted name
+    attr: str | None  # last attribute for method calls ("fit"), also on computed objects
+    node: ast.Call
+
+
+@dataclass(frozen=True, slots=True)
+class SyntaxProblem:
+    message: str
+    line: int
+    column: int
+
+
+@dataclass(slots=True)
+class CellFacts:
+    cell: Cell
+    tree: ast.Module | None = None
+    syntax_error: SyntaxProblem | None = None
+    python: bool = True  # False for %%bash, %%writefile, ... cells
+    bindings: list[Binding] = field(default_factory=list)
+    reads: list[NameRef] = field(default_factory=list)  # reads of state from other cells
+    # first immediate module-level read of every name, satisfied in-cell or not
+    immediate: dict[str, NameRef] = field(default_factory=dict)
+    deferred: dict[str, list[NameRef]] = field(default_factory=dict)
+    anonymous_deferred: list[NameRef] = field(default_factory=list)  # module-level lambdas
+    imports: dict[str, str] = field(default_factory=dict)  # alias -> qualified name
+    star_imports: list[str] = field(default_factory=list)
+    calls: list[CallRef] = field(default_factory=list)
+    strings: list[tuple[str, ast.Constant]] = field(default_factory=list)
+    magics: list[Magic] = field(default_factory=list)
+    masked: MaskedSource | None = None
+
+    @property
+    def defined(self) -> set[str]:
+        return {b.name for b in self.bindings if b.kind != "del"}
+
+    def position(self, node: ast.expr | ast.stmt | ast.arg | ast.alias) -> tuple[int, int, int, int]:
+        """(line, column, end_line, end_column), 1-based, in the user's text."""
+        line = node.lineno
+        end_line = node.end_lineno if node.end_lineno is not None else line
+        col = self._column(line, node.col_offset)
+        end_col = self._column(end_line, node.end_col_offset if node.end_col_offset is not None else node.col_offset)
+        return line, col + 1, end_line, end_col + 1
+
+    def _column(self, line: int, byte_col: int) -> int:
+        text = self.masked.text if self.masked is not None else self.cell.source
+        src_line = _nth_line(text, line)
+        if not src_line.isascii():  # ast columns are UTF-8 byte offsets
+            byte_col = len(src_line.encode("utf-8")[:byte_col].decode("utf-8", "replace"))
+        return self.masked.column(line, byte_col) if self.masked is not None else byte_col
+
+
+def _nth_line(text: str, line: int) -> str:
+    lines = text.split("\n")
+    return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+def analyze_cell(cell: Cell) -> CellFacts:
+    facts = CellFacts(cell=cell)
+    tree = _parse(cell.source, facts)
+    if tree is None:
+        return facts
+    facts.tree = tree
+    _Collector(facts).run(tree)
+    for magic in facts.magics:
+        if magic.target is not None and magic.target.isidentifier():
+            facts.bindings.append(Binding(magic.target, magic.line, magic.column, "magic"))
+    return facts
+
+
+def _parse(source: str, facts: CellFacts) -> ast.Module | None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes is not ours to report
+        try:
+            return ast.parse(source)
+        except (SyntaxError, ValueError) as raw_error:
+            masked = mask(source)
+            facts.magics = masked.magics
+            if not masked.python:
+                facts.python = False
+                return None
+            if masked.text == source:
+                facts.syntax_error = _problem(raw_error, None)
+                return None
+            facts.masked = masked
+            try:
+                return ast.parse(masked.text)
+            except (SyntaxError, ValueError) as masked_error:
+                facts.syntax_error = _problem(masked_error, masked)
+                return None
+
+
+def _problem(error: SyntaxError | ValueError, masked: MaskedSource | None) -> SyntaxProblem:
+    if not isinstance(error, SyntaxError):  # e.g. source with a NUL byte
+        return SyntaxProblem(str(error), 1, 1)
+    line = error.lineno or 1
+    col = max((error.offset or 1) - 1, 0)
+    if masked is not None:
+        col = masked.column(line, col)
+    return SyntaxProblem(error.msg, line, col + 1)
+
+
+class _Scope:
+    __slots__ = ("kind", "parent", "bound", "globals", "nonlocals", "pending")
+
+    def __init__(self, kind: ScopeKind, parent: _Scope | None) -> None:
+        self.kind = kind
+        self.parent = parent
+        self.bound: set[str] = set()
+        self.globals: set[str] = set()
+        self.nonlocals: set[str] = set()
+        self.pending: list[NameRef] = []  # function reads, resolved when the scope closes
+
+
+class _Collector(ast.NodeVisitor):
+    """Walks a cell once, evaluating children in Python's evaluation order."""
+
+    def __init__(self, facts: CellFacts) -> None:
+        self.facts = facts
+        self.module = _Scope("module", None)
+        self.scope = self.module
+        self.owner: str | None = None  # top-level def/class being visited
+
+    def run(self, tree: ast.Module) -> None:
+        for stmt in tree.body:
+            self.visit(stmt)
+
+    # -- names ---------------------------------------------------------------
+
+    def _ref(self, node: ast.expr | ast.arg, name: str) -> NameRef:
+        line, col, _, end_col = self.facts.position(node)
+        return NameRef(name, line, col, end_col, self.owner)
+
+    def _bind(self, name: str, node: ast.AST, kind: BindingKind) -> None:
+        scope = self.scope
+        if scope.kind == "comprehension" and kind == "assign" and isinstance(node, ast.NamedExpr):
+            while scope.kind == "comprehension" and scope.parent is not None:
+                scope = scope.parent
+        if name in scope.globals:
+            self._module_binding(name, node, "global")
+            return
+        if name in scope.nonlocals:
+            return
+        scope.bound.add(name)
+        if scope.kind == "module":
+            self._module_binding(name, node, kind)
+
+    def _module_binding(self, name: str, node: ast.AST, kind: BindingKind) -> None:
+        line = getattr(node, "lineno", 1)
+        col = self.facts._column(line, getattr(node, "col_offset", 0)) + 1
+        self.facts.bindings.append(Binding(name, line, col, kind))
+        self.module.bound.add(name)
+
+    def _read(self, ref: NameRef, scope: _Scope, deferred: bool) -> None:
+        while True:
+            if scope.kind == "module":
+                if deferred:
+                    if ref.owner is None:
+                        self.facts.anonymous_deferred.append(ref)
+                    else:
+                        self.facts.deferred.setdefault(ref.owner, []).append(ref)
+                else:
+                    self.facts.immediate.setdefault(ref.name, ref)
+                    if ref.name not in self.module.bound:
+                        self.facts.reads.append(ref)
+                return
+            if scope.kind == "function":
+                scope.pending.append(ref)
+                return
+            if scope.kind == "comprehension" or (scope.kind == "class" and not deferred):
+                if ref.name in scope.bound:
+                    return
+            assert scope.parent is not None
+            scope = scope.parent
+
+    def _close_function(self, scope: _Scope) -> None:
+        assert scope.parent is not None
+        for ref in scope.pending:
+            if ref.name in scope.globals:
+                self._read(ref, self.module, deferred=True)
+            elif ref.name in scope.nonlocals or ref.name not in scope.bound:
+                self._read(ref, scope.parent, deferred=True)
+
+    # -- expressions -----------------------------------------------------------
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Load):
+            self._read(self._ref(node, node.id), self.scope, deferred=False)
+        elif isinstance(node.ctx, ast.Del):
+            self._bind(node.id, node, "del")
+        else:
+            self._bind(node.id, node, "assign")
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self.visit(node.value)
+        self._bind(node.target.id, node, "assign")
+
+    def visit_Call(self, node: ast.Call) -> None:
+        dotted = _dotted(node.func)
+        attr = node.func.attr if isinstance(node.func, ast.Attribute) else None
+        self.facts.calls.append(CallRef(dotted, attr, node))
+        self.generic_visit(node)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if isinstance(node.value, str):
+            self.facts.strings.append((node.value, node))
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        self._visit_arguments_defaults(node.args)
+        scope = self._push("function")
+        self._bind_arguments(node.args)
+        self.visit(node.body)
+        self._pop(scope)
+
+    def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
+        first, *rest = node.generators
+        self.visit(first.iter)  # the first iterable is evaluated in the enclosing scope
+        scope = self._push("comprehension")
+        self.visit(first.target)
+        for cond in first.ifs:
+            self.visit(cond)
+        for gen in rest:
+            self.visit(gen.iter)
+            self.visit(gen.target)
+            for cond in gen.ifs:
+                self.visit(cond)
+        if isinstance(node, ast.DictComp):
+            self.visit(node.key)
+            self.visit(node.value)
+        else:
+            self.visit(node.elt)
+        self._pop(scope)
+
+    visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _comprehension
+
+    # -- statements ------------------------------------------------------------
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self.visit(node.value)
+        for target in node.targets:
+            self.visit(target)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        if isinstance(node.target, ast.Name):
+            self._read(self._ref(node.target, node.target.id), self.scope, deferred=False)
+        self.visit(node.value)
+        self.visit(node.target)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self.visit(node.value)
+        if self.scope.kind != "function":  # annotations of locals are never evaluated
+            self.visit(node.annotation)
+        if node.value is not None or self.scope.kind != "module":
+            self.visit(node.target)
+
+    def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
+        self.visit(node.iter)
+        self.visit(node.target)
+        for stmt in node.body + node.orelse:
+            self.visit(stmt)
+
+    visit_AsyncFor = visit_For
+
+    def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
+        for item in node.items:
+            self.visit(item.context_expr)
+            if item.optional_vars is not None:
+                self.visit(item.optional_vars)
+        for stmt in node.body:
+            self.visit(stmt)
+
+    visit_AsyncWith = visit_With
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.type is not None:
+            self.visit(node.type)
+        if node.name is not None:
+            self._bind(node.name, node, "assign")
+        for stmt in node.body:
+            self.visit(stmt)
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            local = alias.asname or alias.name.split(".")[0]
+            qualified = alias.name if alias.asname else local
+            self.facts.imports[local] = qualified
+            self._bind(local, alias, "import")
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        module = "." * node.level + (node.module or "")
+        for alias in node.names:
+            if alias.name == "*":
+                self.facts.star_imports.append(module)
+                continue
+            local = alias.asname or alias.name
+            self.facts.imports[local] = f"{module}.{alias.name}" if module else alias.name
+            self._bind(local, alias, "import")
+
+    def visit_Global(self, node: ast.Global) -> None:
+        self.scope.globals.update(node.names)
+
+    def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
+        self.scope.nonlocals.update(node.names)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        for deco in node.decorator_list:
+            self.visit(deco)
+        self._visit_arguments_defaults(node.args)
+        for annotation in _annotations(node):
+            self.visit(annotation)
+        outer_owner = self.owner
+        if self.scope is self.module:
+            self.owner = node.name
+        scope = self._push("function")
+        self._bind_arguments(node.args)
+        for stmt in node.body:
+            self.visit(stmt)
+        self._pop(scope)
+        self.owner = outer_owner
+        self._bind(node.name, node, "def")
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for expr in [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]:
+            self.visit(expr)
+        outer_owner = self.owner
+        if self.scope is self.module:
+            self.owner = node.name
+        scope = self._push("class")
+        for stmt in node.body:
+            self.visit(stmt)
+        self._pop(scope)
+        self.owner = outer_owner
+        self._bind(node.name, node, "class")
+
+    def visit_MatchAs(self, node: ast.MatchAs) -> None:
+        if node.pattern is not None:
+            self.visit(node.pattern)
+        if node.name is not None:
+            self._bind(node.name, node, "assign")
+
+    def visit_MatchStar(self, node: ast.MatchStar) -> None:
+        if node.name is not None:
+            self._bind(node.name, node, "assign")
+
+    def visit_MatchMapping(self, node: ast.MatchMapping) -> None:
+        self.generic_visit(node)
+        if node.rest is not None:
+            self._bind(node.rest, node, "assign")
+
+    # -- helpers -------------------------------------------------------------
+
+    def _push(self, kind: ScopeKind) -> _Scope:
+        self.scope = _Scope(kind, self.scope)
+        return self.scope
+
+    def _pop(self, scope: _Scope) -> None:
+        assert scope.parent is not None
+        self.scope = scope.parent
+        if scope.kind == "function":
+            self._close_function(scope)
+
+    def _visit_arguments_defaults(self, args: ast.arguments) -> None:
+        for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
+            self.visit(default)
+
+    def _bind_arguments(self, args: ast.arguments) -> None:
+        for arg in [*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg]:
+            if arg is not None:
+                self.scope.bound.add(arg.arg)
+
+
+def _annotations(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]:
+    args = node.args
+    every = [*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg]
+    found = [a.annotation for a in every if a is not None and a.annotation is not None]
+    if node.returns is not None:
+        found.append(node.returns)
+    return found
+
+
+def _dotted(node: ast.expr) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))

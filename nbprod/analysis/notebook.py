@@ -1,0 +1,147 @@
+"""Cross-cell def-use over a notebook's code cells, in document and execution order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from nbprod.analysis.cell import Binding, CellFacts, NameRef, analyze_cell
+from nbprod.analysis.names import is_kernel_name
+from nbprod.notebook.model import Notebook
+
+# Magics after which the set of defined names is unknowable statically.
+_NAME_INJECTING_MAGICS = frozenset({"run", "pylab", "load", "store", "env", "sql", "sx", "macro"})
+# Cell magics that run something other than the kernel's Python and bind nothing.
+_INERT_CELL_MAGICS = frozenset(
+    {"bash", "sh", "html", "HTML", "javascript", "js", "markdown", "latex", "svg",
+     "writefile", "file", "perl", "ruby", "script", "cmd", "powershell", "python", "python3",
+     "pypy", "md", "mermaid", "dot"}
+)  # fmt: skip
+_NAME_INJECTING_CALLS = frozenset({"exec", "execfile", "globals", "locals", "vars", "__import__"})
+# Kernels that inject their own globals (Spark, Databricks, Synapse notebooks).
+_KERNEL_GLOBALS = {
+    "spark": frozenset({"spark", "sc", "sqlContext", "sqlCtx", "dbutils", "mssparkutils", "table", "sql"}),
+    "databricks": frozenset({"spark", "sc", "sqlContext", "dbutils", "table", "sql"}),
+    "synapse": frozenset({"spark", "sc", "sqlContext", "mssparkutils"}),
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class DeferredUse:
+    """A name read inside a function body, made effective by a read of the function."""
+
+    read: NameRef  # the read inside the function body
+    via: NameRef  # the read of the function (usually a call) that triggers it
+    function: str
+
+
+class AnalyzedNotebook:
+    def __init__(self, notebook: Notebook) -> None:
+        self.notebook = notebook
+        self.cells: list[CellFacts] = [analyze_cell(c) for c in notebook.code_cells]
+
+    @property
+    def filename(self) -> str:
+        return self.notebook.filename
+
+    @cached_property
+    def definitions(self) -> dict[str, list[tuple[CellFacts, Binding]]]:
+        """Every module-level binding of each name, in document order."""
+        found: dict[str, list[tuple[CellFacts, Binding]]] = {}
+        for facts in self.cells:
+            for binding in facts.bindings:
+                if binding.kind != "del":
+                    found.setdefault(binding.name, []).append((facts, binding))
+        return found
+
+    @cached_property
+    def imports(self) -> dict[str, str]:
+        """Import aliases of the whole notebook (alias -> qualified name)."""
+        merged: dict[str, str] = {}
+        for facts in self.cells:
+            merged.update(facts.imports)
+        return merged
+
+    def qualify(self, dotted: str) -> str:
+        """``pd.read_csv`` -> ``pandas.read_csv`` through the notebook's import aliases."""
+        head, dot, rest = dotted.partition(".")
+        target = self.imports.get(head)
+        if target is None:
+            return dotted
+        return target + dot + rest
+
+    @cached_property
+    def injected_names(self) -> frozenset[str]:
+        spec = self.notebook.metadata.get("kernelspec")
+        kernel = str(spec.get("name", "")).lower() if isinstance(spec, dict) else ""
+        names: frozenset[str] = frozenset()
+        for marker, extra in _KERNEL_GLOBALS.items():
+            if marker in kernel:
+                names |= extra
+        return names
+
+    def is_ambient(self, name: str) -> bool:
+        """A name no cell needs to define: builtins, IPython's and the kernel's globals."""
+        return is_kernel_name(name) or name in self.injected_names
+
+    @cached_property
+    def names_uncertain(self) -> bool:
+        """True when cells may define names this analysis cannot see."""
+        for facts in self.cells:
+            if facts.syntax_error is not None or facts.star_imports:
+                return True
+            for magic in facts.magics:
+                if magic.kind == "line" and magic.name in _NAME_INJECTING_MAGICS:
+                    return True
+                if magic.kind == "cell" and not facts.python and magic.name not in _INERT_CELL_MAGICS:
+                    return True
+            for call in facts.calls:
+                if call.dotted in _NAME_INJECTING_CALLS or (
+                    call.attr in ("run_line_magic", "run_cell_magic", "magic", "push")
+                ):
+                    return True
+        return False
+
+    @cached_property
+    def _positions(self) -> dict[int, int]:
+        return {id(f): i for i, f in enumerate(self.cells)}
+
+    def position_of(self, facts: CellFacts) -> int:
+        return self._positions[id(facts)]
+
+    def first_definition_after(self, name: str, position: int) -> CellFacts | None:
+        for facts, _ in self.definitions.get(name, ()):
+            if self.position_of(facts) > position:
+                return facts
+        return None
+
+    def is_defined_at(self, name: str, position: int, inclusive: bool = False) -> bool:
+        for facts, _ in self.definitions.get(name, ()):
+            p = self.position_of(facts)
+            if p < position or (inclusive and p == position):
+                return True
+        return False
+
+    def deferred_uses(self, facts: CellFacts) -> list[DeferredUse]:
+        """Reads inside the bodies of notebook functions that this cell calls (transitively)."""
+        uses: list[DeferredUse] = []
+        position = self.position_of(facts)
+        for name, via in facts.immediate.items():
+            seen: set[str] = set()
+            stack = [name]
+            while stack:
+                function = stack.pop()
+                if function in seen:
+                    continue
+                seen.add(function)
+                for read in self._body_reads(function, position):
+                    uses.append(DeferredUse(read, via, name))
+                    stack.append(read.name)
+        return uses
+
+    def _body_reads(self, function: str, position: int) -> list[NameRef]:
+        """The deferred reads of the definition of ``function`` visible at ``position``."""
+        visible = [f for f, b in self.definitions.get(function, ()) if self.position_of(f) <= position]
+        if not visible:
+            return []
+        return visible[-1].deferred.get(function, [])

@@ -1,0 +1,123 @@
+"""``nbprod check | rules | explain``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from nbprod import __version__
+from nbprod.config import ConfigError, Settings, load_settings
+from nbprod.discovery import DiscoveryError, find_notebooks
+from nbprod.progress import Progress
+from nbprod.reporters import FORMATS, reporter
+from nbprod.rules.registry import all_rules, rule_by_code_or_name
+from nbprod.runner import Task, default_jobs, run
+from nbprod.selection import enabled_rules, validate
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _selectors(values: list[str] | None) -> list[str] | None:
+    """``--select A,B --select C`` -> [A, B, C]."""
+    if values is None:
+        return None
+    return [s.strip() for v in values for s in v.split(",") if s.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nbprod", description="Check ML notebooks against a production checklist."
+    )
+    parser.add_argument("--version", action="version", version=f"nbprod {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = sub.add_parser("check", help="check notebooks and report findings per cell")
+    check.add_argument("paths", nargs="*", type=Path, default=[Path(".")], help="notebooks or directories")
+    check.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    check.add_argument("--select", action="append", metavar="RULES", help="rules to enable (code, prefix, name, ALL); replaces the configured selection")
+    check.add_argument("--extend-select", action="append", metavar="RULES", help="rules to enable in addition")
+    check.add_argument("--ignore", action="append", metavar="RULES", help="rules to disable")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    check.add_argument("--jobs", "-j", type=int, default=None, metavar="N", help="worker processes (default: number of cores)")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+
+    sub.add_parser("rules", help="list every rule")
+    explain = sub.add_parser("explain", help="print a rule's documentation")
+    explain.add_argument("rule", help="rule code or name, e.g. NBP104 or use-before-definition")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "rules":
+            return _rules()
+        if args.command == "explain":
+            return _explain(args.rule)
+        return _check(args)
+    except ConfigError as exc:
+        print(f"nbprod: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+def _rules() -> int:
+    for rule in all_rules():
+        print(f"{rule.code}  {rule.name:<28} {rule.area.value:<14} {rule.summary()}")
+    return EXIT_CLEAN
+
+
+def _explain(key: str) -> int:
+    rule = rule_by_code_or_name(key)
+    if rule is None:
+        print(f"nbprod: error: unknown rule '{key}' (see `nbprod rules`)", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"# {rule.code} ({rule.name})\n")
+    print(f"Area: {rule.area.label}. Severity: {rule.severity.value}. Checklist: {rule.checklist_item}.\n")
+    print(rule.docs())
+    return EXIT_CLEAN
+
+
+def _check(args: argparse.Namespace) -> int:
+    select = _selectors(args.select)
+    extend = _selectors(args.extend_select)
+    ignore = _selectors(args.ignore)
+    for option, values in (("--select", select), ("--extend-select", extend), ("--ignore", ignore)):
+        validate(values or (), option)
+    if args.jobs is not None and args.jobs < 1:
+        raise ConfigError("--jobs must be at least 1")
+    try:
+        files = find_notebooks(args.paths)
+    except DiscoveryError as exc:
+        raise ConfigError(str(exc)) from None
+
+    tasks: list[Task] = []
+    for path in files:
+        settings: Settings = load_settings(path).with_cli(select, extend, ignore)
+        validate([*(settings.select or ()), *settings.extend_select, *settings.ignore], settings.source or "settings")
+        tasks.append((path, str(path), settings))
+    if tasks and not any(enabled_rules(t[2]) for t in tasks):
+        print("nbprod: warning: no rules are enabled", file=sys.stderr)
+
+    results = run(tasks, args.jobs or default_jobs(), Progress(len(tasks)))
+    for result in results:
+        if result.error:
+            print(f"{result.filename}: error: {result.error}", file=sys.stderr)
+        elif result.skipped:
+            print(f"{result.filename}: skipped: {result.skipped}", file=sys.stderr)
+
+    color = args.color == "always" or (
+        args.color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    )
+    reporter(args.format)(results, sys.stdout, color)
+    if not files:
+        print("nbprod: warning: no notebooks found", file=sys.stderr)
+    if any(r.error for r in results):
+        return EXIT_ERROR
+    if any(r.findings for r in results) and not args.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_CLEAN

@@ -1,0 +1,144 @@
+"""``[tool.nbprod]`` in the nearest pyproject.toml -> Settings."""
+
+from __future__ import annotations
+
+import fnmatch
+import sys
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path, PurePath
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DEFAULT_RAW_DATA_DIRS = ("data/raw",)
+DEFAULT_TRACKING_MODULES = (
+    "mlflow", "wandb", "neptune", "comet_ml", "dvclive", "aim", "sacred", "clearml",
+    "tensorboard", "torch.utils.tensorboard", "tensorboardX",
+)  # fmt: skip
+
+
+class ConfigError(Exception):
+    """Invalid configuration: a usage error (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    select: tuple[str, ...] | None = None  # None: every rule enabled by default
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    raw_data_dirs: tuple[str, ...] = DEFAULT_RAW_DATA_DIRS
+    tracking_modules: tuple[str, ...] = DEFAULT_TRACKING_MODULES
+    options: dict[str, Any] = field(default_factory=dict)  # rule options by kebab name
+    root: Path | None = None  # directory of the pyproject.toml these came from
+    source: str | None = None  # that file, for messages
+
+    def option(self, name: str, default: Any) -> Any:
+        return self.options.get(name, default)
+
+    def ignores_for(self, filename: str) -> tuple[str, ...]:
+        """Selectors that per-file-ignores disable for ``filename``."""
+        path = Path(filename)
+        if self.root is not None:
+            try:
+                path = path.resolve().relative_to(self.root.resolve())
+            except ValueError:
+                pass
+        posix = PurePath(path).as_posix()
+        found: list[str] = []
+        for pattern, selectors in self.per_file_ignores:
+            if fnmatch.fnmatch(posix, pattern) or fnmatch.fnmatch(path.name, pattern):
+                found.extend(selectors)
+        return tuple(found)
+
+    def with_cli(
+        self,
+        select: list[str] | None,
+        extend_select: list[str] | None,
+        ignore: list[str] | None,
+    ) -> Settings:
+        """Command-line options: ``--select`` replaces, the others extend."""
+        return replace(
+            self,
+            select=tuple(select) if select is not None else self.select,
+            extend_select=self.extend_select + tuple(extend_select or ()),
+            ignore=self.ignore + tuple(ignore or ()),
+        )
+
+
+_KEYS = {
+    "select", "extend-select", "ignore", "per-file-ignores", "raw-data-dirs",
+    "tracking-modules", "export",
+}  # fmt: skip
+
+
+def load_settings(start: Path) -> Settings:
+    """Settings from the nearest pyproject.toml with a ``[tool.nbprod]`` table above ``start``."""
+    directory = start if start.is_dir() else start.parent
+    return _settings_for_dir(directory.resolve())
+
+
+@lru_cache(maxsize=256)
+def _settings_for_dir(directory: Path) -> Settings:
+    candidate = directory / "pyproject.toml"
+    if candidate.is_file():
+        table = _tool_table(candidate)
+        if table is not None:
+            return settings_from_table(table, candidate)
+    if directory.parent == directory:
+        return Settings()
+    return _settings_for_dir(directory.parent)
+
+
+def _tool_table(path: Path) -> dict[str, Any] | None:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc}") from None
+    table = data.get("tool", {}).get("nbprod")
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.nbprod] must be a table")
+    return table
+
+
+def settings_from_table(table: dict[str, Any], path: Path) -> Settings:
+    from nbprod.rules.registry import option_defaults  # rules declare their own options
+
+    known_options = option_defaults()
+    unknown = set(table) - _KEYS - set(known_options)
+    if unknown:
+        raise ConfigError(f"{path}: unknown option(s) in [tool.nbprod]: {', '.join(sorted(unknown))}")
+    per_file = table.get("per-file-ignores", {})
+    if not isinstance(per_file, dict):
+        raise ConfigError(f"{path}: per-file-ignores must be a table of glob = [selectors]")
+    options = {k: table[k] for k in known_options if k in table}
+    for key, value in options.items():
+        default = known_options[key]
+        if type(value) is not type(default) and not (isinstance(default, float) and isinstance(value, int)):
+            raise ConfigError(f"{path}: option '{key}' must be {type(default).__name__}, got {value!r}")
+    return Settings(
+        select=_strings(table, "select", path) if "select" in table else None,
+        extend_select=_strings(table, "extend-select", path),
+        ignore=_strings(table, "ignore", path),
+        per_file_ignores=tuple(
+            (pattern, _strings(per_file, pattern, path)) for pattern in sorted(per_file)
+        ),
+        raw_data_dirs=_strings(table, "raw-data-dirs", path) or DEFAULT_RAW_DATA_DIRS,
+        tracking_modules=_strings(table, "tracking-modules", path) or DEFAULT_TRACKING_MODULES,
+        options=options,
+        root=path.parent,
+        source=str(path),
+    )
+
+
+def _strings(table: dict[str, Any], key: str, path: Path) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{path}: '{key}' must be a list of strings")
+    return tuple(value)

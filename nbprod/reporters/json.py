@@ -1,0 +1,25 @@
+"""``--format json``: the stable schema (see ``schema/findings.schema.json``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from nbprod import __version__
+from nbprod.engine import FileResult
+
+
+def report_dict(results: Sequence[FileResult]) -> dict[str, Any]:
+    return {
+        "version": __version__,
+        "files_checked": sum(1 for r in results if r.error is None and r.skipped is None),
+        "findings": [f.to_json() for r in results for f in r.findings],
+        "errors": [{"filename": r.filename, "message": r.error} for r in results if r.error],
+        "skipped": [{"filename": r.filename, "reason": r.skipped} for r in results if r.skipped],
+    }
+
+
+def render(results: Sequence[FileResult], out: TextIO, color: bool) -> None:
+    json.dump(report_dict(results), out, indent=2)
+    out.write("\n")

@@ -1,0 +1,89 @@
+"""``--format sarif``: SARIF 2.1.0, rules described from their docstrings."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from nbprod import __version__
+from nbprod.engine import FileResult
+from nbprod.findings import Severity
+from nbprod.rules.registry import all_rules
+
+_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def sarif_dict(results: Sequence[FileResult]) -> dict[str, Any]:
+    rules = all_rules()
+    index = {r.code: i for i, r in enumerate(rules)}
+    sarif_results: list[dict[str, Any]] = []
+    for result in results:
+        for f in result.findings:
+            sarif_results.append(
+                {
+                    "ruleId": f.code,
+                    "ruleIndex": index[f.code],
+                    "level": _LEVEL[f.severity],
+                    "message": {"text": f"cell {f.cell_index + 1}: {f.message}"},
+                    "locations": [
+                        {
+                            "physicalLocation": {
+                                "artifactLocation": {"uri": Path(f.filename).as_posix()},
+                                "region": {
+                                    "startLine": f.line,
+                                    "startColumn": f.column,
+                                    "endLine": f.end_line,
+                                    "endColumn": f.end_column,
+                                },
+                            },
+                            "logicalLocations": [{"name": f"cell {f.cell_index + 1}", "kind": "cell"}],
+                        }
+                    ],
+                    "properties": {"cell_index": f.cell_index, "cell_id": f.cell_id, "name": f.name},
+                }
+            )
+    notifications = [
+        {"level": "error", "message": {"text": r.error}, "locations": [
+            {"physicalLocation": {"artifactLocation": {"uri": Path(r.filename).as_posix()}}}
+        ]}
+        for r in results if r.error
+    ]  # fmt: skip
+    return {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "nbprod",
+                        "version": __version__,
+                        "informationUri": "https://pypi.org/project/nbprod/",
+                        "rules": [
+                            {
+                                "id": r.code,
+                                "name": r.name,
+                                "shortDescription": {"text": r.summary()},
+                                "fullDescription": {"text": r.docs()},
+                                "help": {"text": r.docs(), "markdown": r.docs()},
+                                "defaultConfiguration": {"level": _LEVEL[r.severity]},
+                                "properties": {"area": r.area.value, "checklist_item": r.checklist_item},
+                            }
+                            for r in rules
+                        ],
+                    }
+                },
+                "results": sarif_results,
+                "invocations": [
+                    {"executionSuccessful": not notifications, "toolExecutionNotifications": notifications}
+                ],
+            }
+        ],
+    }
+
+
+def render(results: Sequence[FileResult], out: TextIO, color: bool) -> None:
+    json.dump(sarif_dict(results), out, indent=2)
+    out.write("\n")

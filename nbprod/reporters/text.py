@@ -1,0 +1,53 @@
+"""Ruff-style lines: ``path:cell N:line:col: CODE [name] message``, then a summary."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import TextIO
+
+from nbprod.engine import FileResult
+from nbprod.findings import Finding, Severity
+
+_RESET = "\x1b[0m"
+_BOLD = "\x1b[1m"
+_DIM = "\x1b[2m"
+_SEVERITY = {Severity.ERROR: "\x1b[31m", Severity.WARNING: "\x1b[33m", Severity.INFO: "\x1b[36m"}
+
+
+def format_finding(f: Finding, color: bool = False) -> str:
+    location = f"{f.filename}:cell {f.cell_index + 1}:{f.line}:{f.column}:"
+    if not color:
+        return f"{location} {f.code} [{f.name}] {f.message}"
+    tint = _SEVERITY[f.severity]
+    return f"{_BOLD}{location}{_RESET} {tint}{_BOLD}{f.code}{_RESET} {_DIM}[{f.name}]{_RESET} {f.message}"
+
+
+def render(results: Sequence[FileResult], out: TextIO, color: bool) -> None:
+    for result in results:
+        for finding in result.findings:
+            out.write(format_finding(finding, color) + "\n")
+    out.write(summary(results) + "\n")
+
+
+def summary(results: Sequence[FileResult]) -> str:
+    counts = Counter(f.code for r in results for f in r.findings)
+    checked = sum(1 for r in results if r.error is None and r.skipped is None)
+    errors = sum(1 for r in results if r.error)
+    skipped = sum(1 for r in results if r.skipped)
+    files = f"{checked} file{'s' if checked != 1 else ''} checked"
+    extra = "".join(
+        [
+            f", {errors} could not be read" if errors else "",
+            f", {skipped} skipped" if skipped else "",
+        ]
+    )
+    total = sum(counts.values())
+    if not total:
+        return f"All checks passed ({files}{extra})."
+    per_rule = ", ".join(f"{code} ×{n}" for code, n in sorted(counts.items()))
+    with_findings = sum(1 for r in results if r.findings)
+    return (
+        f"Found {total} finding{'s' if total != 1 else ''} in {with_findings} of {files}{extra}:"
+        f" {per_rule}."
+    )

@@ -1,0 +1,1 @@
+"""NBP1xx: execution order and hidden state (and NBP000, cells that do not parse)."""

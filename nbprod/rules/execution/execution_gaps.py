@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from nbprod.analysis import AnalyzedNotebook
+from nbprod.findings import ChecklistArea, Finding, Severity
+from nbprod.rules.base import Invalid, Rule, code_cell
+
+
+class ExecutionGaps(Rule):
+    """## What it does
+    Flags execution counts that skip numbers: the first count is not 1, or a number
+    between two counts is missing. It reports once per notebook, at the first gap,
+    with the total number of missing executions.
+
+    ## Why is this bad?
+    A skipped count is an execution that is not in the notebook: a cell that was run
+    again, edited or deleted: the notebook was not run top to bottom in one kernel, and
+    the stored results may depend on state no cell shows.
+
+    ## Example
+        [1] df = load()
+        [4] model = fit(df)
+
+    ## Use instead
+    Restart the kernel and run all cells before committing.
+    """
+
+    code = "NBP103"
+    name = "execution-gaps"
+    area = ChecklistArea.EXECUTION
+    severity = Severity.WARNING
+    checklist_item = "Reproducible results: the notebook runs top to bottom in one kernel"
+
+    valid = [
+        ["a = 1", "b = 2", "c = 3"],
+        [code_cell("a = 1", count=None)],
+        # out of order but complete: NBP101's business, not a gap
+        [code_cell("a = 1", count=2), code_cell("b = 2", count=1)],
+        [code_cell("a = 1", count=0), code_cell("b = 2", count=0)],  # placeholder counts: NBP101
+    ]
+    invalid = [
+        Invalid([code_cell("a = 1", count=1), code_cell("b = 2", count=4)], at=[(1, 1)]),
+        Invalid([code_cell("a = 1", count=5), code_cell("b = 2", count=6)], at=[(0, 1)]),
+    ]
+
+    def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
+        executed = [f.cell for f in nb.cells if f.cell.execution_count is not None]
+        if not executed:
+            return
+        by_count = sorted(executed, key=lambda c: (c.execution_count or 0, c.index))
+        counts = [c.execution_count or 0 for c in by_count]
+        missing = sum(max(b - a - 1, 0) for a, b in zip(counts, counts[1:])) + max(counts[0] - 1, 0)
+        if missing:
+            if counts[0] != 1:
+                cell, detail = by_count[0], f"the first execution count is [{counts[0]}], not [1]"
+            else:
+                k = next(i for i in range(1, len(counts)) if counts[i] - counts[i - 1] > 1)
+                cell, detail = by_count[k], f"execution count jumps from [{counts[k - 1]}] to [{counts[k]}]"
+            yield self.finding(
+                nb,
+                cell,
+                f"{detail}; {missing} execution{'s are' if missing > 1 else ' is'} not in the notebook"
+                " (cells re-run, edited or deleted)",
+            )
