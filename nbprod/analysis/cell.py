@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import ast
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
 from nbprod.notebook.ipython import Magic, MaskedSource, mask
 from nbprod.notebook.model import Cell
@@ -72,6 +73,8 @@ class CellFacts:
     strings: list[tuple[str, ast.Constant]] = field(default_factory=list)
     magics: list[Magic] = field(default_factory=list)
     masked: MaskedSource | None = None
+    _lines: list[str] | None = field(default=None, repr=False)
+    _ascii: bool = field(default=True, repr=False)
 
     @property
     def defined(self) -> set[str]:
@@ -81,21 +84,18 @@ class CellFacts:
         """(line, column, end_line, end_column), 1-based, in the user's text."""
         line = node.lineno
         end_line = node.end_lineno if node.end_lineno is not None else line
-        col = self._column(line, node.col_offset)
-        end_col = self._column(end_line, node.end_col_offset if node.end_col_offset is not None else node.col_offset)
-        return line, col + 1, end_line, end_col + 1
+        end_offset = node.end_col_offset if node.end_col_offset is not None else node.col_offset
+        return line, self.column(line, node.col_offset) + 1, end_line, self.column(end_line, end_offset) + 1
 
-    def _column(self, line: int, byte_col: int) -> int:
-        text = self.masked.text if self.masked is not None else self.cell.source
-        src_line = _nth_line(text, line)
-        if not src_line.isascii():  # ast columns are UTF-8 byte offsets
-            byte_col = len(src_line.encode("utf-8")[:byte_col].decode("utf-8", "replace"))
+    def column(self, line: int, byte_col: int) -> int:
+        """0-based character column in the user's text of an ast (UTF-8 byte) column."""
+        if self._lines is None:
+            text = self.masked.text if self.masked is not None else self.cell.source
+            self._lines = text.split("\n")
+            self._ascii = text.isascii()
+        if not self._ascii and 0 < line <= len(self._lines):
+            byte_col = len(self._lines[line - 1].encode("utf-8")[:byte_col].decode("utf-8", "replace"))
         return self.masked.column(line, byte_col) if self.masked is not None else byte_col
-
-
-def _nth_line(text: str, line: int) -> str:
-    lines = text.split("\n")
-    return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
 def analyze_cell(cell: Cell) -> CellFacts:
@@ -163,14 +163,44 @@ class _Collector(ast.NodeVisitor):
         self.module = _Scope("module", None)
         self.scope = self.module
         self.owner: str | None = None  # top-level def/class being visited
+        self.plain = facts.masked is None and facts.cell.source.isascii()
 
     def run(self, tree: ast.Module) -> None:
         for stmt in tree.body:
             self.visit(stmt)
 
+    # ast.NodeVisitor looks the method up by name for every node; a per-type table
+    # built once is the analyser's hot path (see benchmarks/).
+    _table: ClassVar[dict[type[ast.AST], Callable[[_Collector, Any], None]]] = {}
+
+    def visit(self, node: ast.AST) -> None:
+        method = self._table.get(type(node))
+        if method is _skip:
+            return
+        if method is None:
+            method = getattr(type(self), "visit_" + type(node).__name__, _Collector.generic_visit)
+            self._table[type(node)] = method
+        method(self, node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        for name in node._fields:
+            if name in _LEAF_FIELDS:
+                continue
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self.visit(item)
+            elif isinstance(value, ast.AST):
+                self.visit(value)
+
     # -- names ---------------------------------------------------------------
 
-    def _ref(self, node: ast.expr | ast.arg, name: str) -> NameRef:
+    def _ref(self, node: ast.Name, name: str) -> NameRef:
+        if self.plain:  # ASCII, unmasked: ast columns are the user's columns
+            col = node.col_offset
+            end = node.end_col_offset if node.end_col_offset is not None else col
+            return NameRef(name, node.lineno, col + 1, end + 1, self.owner)
         line, col, _, end_col = self.facts.position(node)
         return NameRef(name, line, col, end_col, self.owner)
 
@@ -190,7 +220,7 @@ class _Collector(ast.NodeVisitor):
 
     def _module_binding(self, name: str, node: ast.AST, kind: BindingKind) -> None:
         line = getattr(node, "lineno", 1)
-        col = self.facts._column(line, getattr(node, "col_offset", 0)) + 1
+        col = self.facts.column(line, getattr(node, "col_offset", 0)) + 1
         self.facts.bindings.append(Binding(name, line, col, kind))
         self.module.bound.add(name)
 
@@ -413,6 +443,14 @@ class _Collector(ast.NodeVisitor):
         for arg in [*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg]:
             if arg is not None:
                 self.scope.bound.add(arg.arg)
+
+
+def _skip(collector: _Collector, node: Any) -> None:
+    """Placeholder for node types that hold no names."""
+
+
+# Fields whose values hold no names (operators, contexts, identifiers).
+_LEAF_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "kind", "conversion"})
 
 
 def _annotations(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]:

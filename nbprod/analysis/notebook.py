@@ -7,7 +7,7 @@ from functools import cached_property
 
 from nbprod.analysis.cell import Binding, CellFacts, NameRef, analyze_cell
 from nbprod.analysis.names import is_kernel_name
-from nbprod.notebook.model import Notebook
+from nbprod.notebook.model import Cell, Notebook
 
 # Magics after which the set of defined names is unknowable statically.
 _NAME_INJECTING_MAGICS = frozenset({"run", "pylab", "load", "store", "env", "sql", "sx", "macro"})
@@ -18,6 +18,7 @@ _INERT_CELL_MAGICS = frozenset(
      "pypy", "md", "mermaid", "dot"}
 )  # fmt: skip
 _NAME_INJECTING_CALLS = frozenset({"exec", "execfile", "globals", "locals", "vars", "__import__"})
+_NAME_INJECTING_METHODS = frozenset({"run_line_magic", "run_cell_magic", "magic", "push"})
 # Kernels that inject their own globals (Spark, Databricks, Synapse notebooks).
 _KERNEL_GLOBALS = {
     "spark": frozenset({"spark", "sc", "sqlContext", "sqlCtx", "dbutils", "mssparkutils", "table", "sql"}),
@@ -43,6 +44,15 @@ class AnalyzedNotebook:
     @property
     def filename(self) -> str:
         return self.notebook.filename
+
+    @cached_property
+    def executed(self) -> list[Cell]:
+        """Code cells with a real execution count, in document order.
+
+        Count 0 is excluded: no kernel assigns it (tools that reset counts write it), so
+        it says nothing about when the cell ran.
+        """
+        return [f.cell for f in self.cells if f.cell.execution_count]
 
     @cached_property
     def definitions(self) -> dict[str, list[tuple[CellFacts, Binding]]]:
@@ -85,21 +95,21 @@ class AnalyzedNotebook:
         return is_kernel_name(name) or name in self.injected_names
 
     @cached_property
-    def names_uncertain(self) -> bool:
-        """True when cells may define names this analysis cannot see."""
-        for facts in self.cells:
-            if facts.syntax_error is not None or facts.star_imports:
+    def _injectors(self) -> list[CellFacts]:
+        """Cells that may define names this analysis cannot see."""
+        return [f for f in self.cells if _injects_names(f)]
+
+    def names_uncertain(self, facts: CellFacts) -> bool:
+        """Whether names read in ``facts`` may come from somewhere analysis cannot see:
+        an injecting cell above it, or one that ran before it."""
+        position = self.position_of(facts)
+        ran = facts.cell.execution_count
+        for injector in self._injectors:
+            if self.position_of(injector) <= position:
                 return True
-            for magic in facts.magics:
-                if magic.kind == "line" and magic.name in _NAME_INJECTING_MAGICS:
-                    return True
-                if magic.kind == "cell" and not facts.python and magic.name not in _INERT_CELL_MAGICS:
-                    return True
-            for call in facts.calls:
-                if call.dotted in _NAME_INJECTING_CALLS or (
-                    call.attr in ("run_line_magic", "run_cell_magic", "magic", "push")
-                ):
-                    return True
+            count = injector.cell.execution_count
+            if count and ran and count < ran:
+                return True
         return False
 
     @cached_property
@@ -145,3 +155,17 @@ class AnalyzedNotebook:
         if not visible:
             return []
         return visible[-1].deferred.get(function, [])
+
+
+def _injects_names(facts: CellFacts) -> bool:
+    if facts.syntax_error is not None or facts.star_imports:
+        return True
+    for magic in facts.magics:
+        if magic.kind == "line" and magic.name in _NAME_INJECTING_MAGICS:
+            return True
+        if magic.kind == "cell" and not facts.python and magic.name not in _INERT_CELL_MAGICS:
+            return True
+    return any(
+        call.dotted in _NAME_INJECTING_CALLS or call.attr in _NAME_INJECTING_METHODS
+        for call in facts.calls
+    )

@@ -45,7 +45,7 @@ class ExecutionGaps(Rule):
     ]
 
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
-        executed = [f.cell for f in nb.cells if f.cell.execution_count is not None]
+        executed = nb.executed
         if not executed:
             return
         by_count = sorted(executed, key=lambda c: (c.execution_count or 0, c.index))

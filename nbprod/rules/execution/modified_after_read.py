@@ -47,7 +47,7 @@ class ModifiedAfterRead(Rule):
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
         for position, facts in enumerate(nb.cells):
             ran = facts.cell.execution_count
-            if ran is None:
+            if not ran:  # never run, or a tool's placeholder 0
                 continue
             stale: list[tuple[NameRef, CellFacts]] = []
             seen: set[str] = set()
@@ -66,7 +66,7 @@ class ModifiedAfterRead(Rule):
                     nb,
                     facts,
                     ref,
-                    f"'{ref.name}' was reassigned by cell {writer.cell.number} (run as"
+                    f"'{ref.name}' was assigned by cell {writer.cell.number} (run as"
                     f" [{writer.cell.execution_count}]) after this cell ran as [{ran}]{more}:"
                     " its outputs may be stale",
                 )

@@ -14,8 +14,8 @@ class OutOfOrderExecution(Rule):
     Flags code cells whose execution count breaks the increasing order of the
     notebook: the cells that were run before cells above them. When several cells are
     out of place, it reports the fewest cells whose moving would restore the order.
-    Cells sharing one execution count (outputs from different sessions, or counts
-    reset by a tool) are reported once per notebook.
+    Cells sharing one execution count (outputs from different sessions) and cells
+    with count 0 (written by tools, never by a kernel) are reported once per notebook.
 
     ## Why is this bad?
     The stored outputs were produced by a different order than the one a reader (or
@@ -46,11 +46,15 @@ class OutOfOrderExecution(Rule):
             [code_cell("a = 1", count=1), code_cell("b = 2", count=7), code_cell("c = 3", count=3), code_cell("d = 4", count=4)],
             at=[(1, 1)],
         ),
-        Invalid([code_cell("a = 1", count=0), code_cell("b = 2", count=0), code_cell("c = 3", count=0)], at=[(1, 1)]),
+        Invalid([code_cell("a = 1", count=0), code_cell("b = 2", count=0), code_cell("c = 3", count=0)], at=[(0, 1)]),
+        Invalid([code_cell("a = 1", count=1), code_cell("b = 2", count=1)], at=[(1, 1)]),
+        Invalid(
+            [code_cell("a = 1", count=1), code_cell("b = 2", count=0), code_cell("c = 3", count=2)], at=[(1, 1)]
+        ),
     ]
 
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
-        executed = [f.cell for f in nb.cells if f.cell.execution_count is not None]
+        executed = nb.executed
         keep = _longest_non_decreasing(executed)
         for position, cell in enumerate(executed):
             if position in keep:
@@ -75,6 +79,15 @@ class OutOfOrderExecution(Rule):
                 first,
                 f"execution count [{first.execution_count}] is shared by {len(same)} cells"
                 f" ({_cells(same)}): they did not run in one sequence",
+            )
+        zeros = [f.cell for f in nb.cells if f.cell.execution_count == 0]
+        if zeros:
+            yield self.finding(
+                nb,
+                zeros[0],
+                f"{len(zeros)} cell{'s have' if len(zeros) > 1 else ' has'} execution count [0]"
+                f" ({_cells([c.number for c in zeros])}), which no kernel assigns:"
+                " the outputs were not produced by one run in order",
             )
 
 

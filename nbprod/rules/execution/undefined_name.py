@@ -4,15 +4,15 @@ from collections.abc import Iterator
 
 from nbprod.analysis import AnalyzedNotebook, NameRef
 from nbprod.findings import ChecklistArea, Finding, Severity
-from nbprod.rules.base import Invalid, Rule
+from nbprod.rules.base import Invalid, Rule, code_cell
 
 
 class UndefinedName(Rule):
     """## What it does
     Flags a name that is read but defined in no cell of the notebook, and is neither a
-    builtin nor part of IPython's namespace. It stays silent when names may come from
-    somewhere it cannot see (`from x import *`, `%run`, `%pylab`, `%store -r`,
-    `exec`, a cell that does not parse).
+    builtin nor part of IPython's namespace. It stays silent for cells below (or run
+    after) a cell that may define names it cannot see: `from x import *`, `%run`,
+    `%pylab`, `%store -r`, `exec`, a cell that does not parse.
 
     ## Why is this bad?
     The value lives only in the kernel: it came from a cell that was deleted or edited
@@ -35,6 +35,7 @@ class UndefinedName(Rule):
         ["print(len([1, 2]))", "display(In[0])", "_ + 1", "_3"],
         ["from helpers import *", "clean(df)"],
         ["%run setup.py", "clean(df)"],
+        [code_cell("clean(df)", count=2), code_cell("%run setup.py", count=1)],
         ["files = !ls", "%%capture out\nprint(files)", "out.show()"],
         ["def f():\n    global counter\n    counter = 1", "f()\nprint(counter)"],
         ["try:\n    import ujson as json\nexcept ImportError:\n    import json", "json.dumps({})"],
@@ -45,12 +46,13 @@ class UndefinedName(Rule):
         Invalid(["df = raw.dropna()"], at=[(0, 1, 6)]),
         Invalid(["def score(y):\n    return metric(y)"], at=[(0, 2, 12)]),
         Invalid(["a = 1", "print(a, b)"], at=[(1, 1, 10)]),
+        Invalid(["print(df_clean)", "%run helpers.ipynb"], at=[(0, 1, 7)]),
     ]
 
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
-        if nb.names_uncertain:
-            return
         for facts in nb.cells:
+            if nb.names_uncertain(facts):
+                continue
             reported: set[str] = set()
             refs: list[NameRef] = [*facts.reads, *facts.anonymous_deferred]
             for body in facts.deferred.values():

@@ -41,6 +41,7 @@ class UseBeforeDefinition(Rule):
         ["for i in range(3):\n    total = i", "print(total)"],
         ["squares = [n * n for n in range(5)]"],
         ["class Model:\n    size = 3\n    double = size * 2", "Model()"],
+        ["print(max([1, 2]))", "max = 3"],  # the builtin exists before the later cell shadows it
     ]
     invalid = [
         Invalid(["print(df.shape)", "df = load()"], at=[(0, 1, 7)]),
@@ -56,7 +57,7 @@ class UseBeforeDefinition(Rule):
         for position, facts in enumerate(nb.cells):
             reported: set[str] = set()
             for ref in facts.reads:
-                if ref.name in reported or nb.is_defined_at(ref.name, position):
+                if ref.name in reported or nb.is_ambient(ref.name) or nb.is_defined_at(ref.name, position):
                     continue
                 later = nb.first_definition_after(ref.name, position)
                 if later is not None:
@@ -67,7 +68,7 @@ class UseBeforeDefinition(Rule):
             for use in nb.deferred_uses(facts):
                 name = use.read.name
                 key = f"{use.function}:{name}"
-                if key in reported or nb.is_defined_at(name, position, inclusive=True):
+                if key in reported or nb.is_ambient(name) or nb.is_defined_at(name, position, inclusive=True):
                     continue
                 later = nb.first_definition_after(name, position)
                 if later is not None:
