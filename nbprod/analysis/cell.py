@@ -175,11 +175,11 @@ class _Collector(ast.NodeVisitor):
 
     def visit(self, node: ast.AST) -> None:
         method = self._table.get(type(node))
-        if method is _skip:
-            return
         if method is None:
-            method = getattr(type(self), "visit_" + type(node).__name__, _Collector.generic_visit)
-            self._table[type(node)] = method
+            found: Callable[[_Collector, Any], None] = getattr(
+                _Collector, "visit_" + type(node).__name__, _Collector.generic_visit
+            )
+            method = self._table[type(node)] = found
         method(self, node)
 
     def generic_visit(self, node: ast.AST) -> None:
@@ -443,10 +443,6 @@ class _Collector(ast.NodeVisitor):
         for arg in [*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg]:
             if arg is not None:
                 self.scope.bound.add(arg.arg)
-
-
-def _skip(collector: _Collector, node: Any) -> None:
-    """Placeholder for node types that hold no names."""
 
 
 # Fields whose values hold no names (operators, contexts, identifiers).
