@@ -5,9 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from typing import TYPE_CHECKING
+
 from nbprod.analysis.cell import Binding, CellFacts, NameRef, analyze_cell
 from nbprod.analysis.names import is_kernel_name
 from nbprod.notebook.model import Cell, Notebook
+
+if TYPE_CHECKING:
+    from nbprod.analysis.io import FileAccess
 
 # Magics after which the set of defined names is unknowable statically.
 _NAME_INJECTING_MAGICS = frozenset({"run", "pylab", "load", "store", "env", "sql", "sx", "macro"})
@@ -71,6 +76,13 @@ class AnalyzedNotebook:
         for facts in self.cells:
             merged.update(facts.imports)
         return merged
+
+    @cached_property
+    def file_accesses(self) -> list[FileAccess]:
+        """Every file read and write, with statically resolved paths."""
+        from nbprod.analysis.io import file_accesses
+
+        return file_accesses(self)
 
     def qualify(self, dotted: str) -> str:
         """``pd.read_csv`` -> ``pandas.read_csv`` through the notebook's import aliases."""
