@@ -9,7 +9,7 @@ from typing import Any
 
 from nbprod.rules.base import Rule
 
-_AREAS = ("execution",)
+_AREAS = ("execution", "data", "experiments", "code_health", "documentation")
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,1 @@
+"""NBP4xx: code health — silent failures, untested custom logic, installs, secrets."""

@@ -1,0 +1,1 @@
+"""NBP2xx: data — version your data, never overwrite raw datasets, verify the data."""

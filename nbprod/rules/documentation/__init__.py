@@ -1,0 +1,1 @@
+"""NBP5xx: notebook documentation and hygiene."""

@@ -1,0 +1,1 @@
+"""NBP3xx: experiments and models — track, seed, baseline, evaluate, no leakage."""
