@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from nbprod.config import Settings
@@ -45,6 +43,9 @@ def _results(tasks: list[Task], jobs: int) -> Iterator[FileResult]:
     if jobs <= 1 or len(tasks) < _POOL_THRESHOLD:
         yield from map(_check, tasks)
         return
+    import multiprocessing  # imported here: most runs check one or a few files
+    from concurrent.futures import ProcessPoolExecutor
+
     all_rules()  # import every rule once, before forking, so workers inherit them
     method = "fork" if sys.platform == "linux" else None
     context = multiprocessing.get_context(method)
