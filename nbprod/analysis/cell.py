@@ -258,7 +258,10 @@ class _Collector(ast.NodeVisitor):
 
     def visit_Name(self, node: ast.Name) -> None:
         if isinstance(node.ctx, ast.Load):
-            self._read(self._ref(node, node.id), self.scope, deferred=False)
+            name = node.id
+            if self.scope is self.module and name in self.module.bound and name in self.facts.immediate:
+                return  # the common case: a name this cell already bound and read
+            self._read(self._ref(node, name), self.scope, deferred=False)
         elif isinstance(node.ctx, ast.Del):
             self._bind(node.id, node, "del")
         else:
@@ -272,7 +275,35 @@ class _Collector(ast.NodeVisitor):
         dotted = _dotted(node.func)
         attr = node.func.attr if isinstance(node.func, ast.Attribute) else None
         self.facts.calls.append(CallRef(dotted, attr, node))
-        self.generic_visit(node)
+        visit = self.visit
+        visit(node.func)
+        for arg in node.args:
+            visit(arg)
+        for keyword in node.keywords:
+            visit(keyword.value)
+
+    # The most frequent node types get direct visitors instead of generic_visit's
+    # field loop.
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        self.visit(node.value)
+
+    def visit_Expr(self, node: ast.Expr) -> None:
+        self.visit(node.value)
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        self.visit(node.value)
+        self.visit(node.slice)
+
+    def visit_BinOp(self, node: ast.BinOp) -> None:
+        self.visit(node.left)
+        self.visit(node.right)
+
+    def visit_Tuple(self, node: ast.Tuple | ast.List) -> None:
+        for elt in node.elts:
+            self.visit(elt)
+
+    visit_List = visit_Tuple
 
     def visit_Constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, str):
