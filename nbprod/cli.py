@@ -13,6 +13,7 @@ from nbprod.config import ConfigError, Settings, load_settings
 from nbprod.discovery import DiscoveryError, find_notebooks
 from nbprod.progress import Progress
 from nbprod.reporters import FORMATS, reporter
+from nbprod.reporters.text import statistics
 from nbprod.rules.registry import all_rules, rule_by_code_or_name
 from nbprod.runner import Task, default_jobs, run
 from nbprod.selection import enabled_rules, validate
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--extend-select", action="append", metavar="RULES", help="rules to enable in addition")
     check.add_argument("--ignore", action="append", metavar="RULES", help="rules to disable")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    check.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead of the findings")
     check.add_argument("--jobs", "-j", type=int, default=None, metavar="N", help="worker processes (default: number of cores)")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
@@ -113,7 +115,10 @@ def _check(args: argparse.Namespace) -> int:
     color = args.color == "always" or (
         args.color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     )
-    reporter(args.format)(results, sys.stdout, color)
+    if args.statistics:
+        statistics(results, sys.stdout)
+    else:
+        reporter(args.format)(results, sys.stdout, color)
     if not files:
         print("nbprod: warning: no notebooks found", file=sys.stderr)
     if any(r.error for r in results):

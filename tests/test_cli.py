@@ -178,3 +178,14 @@ def test_python_dash_m_and_console_script_agree(tmp_path: Path) -> None:
     nb = _messy(tmp_path / "messy.ipynb")
     via_script = subprocess.run([str(script), "check", str(nb)], capture_output=True, text=True)
     assert via_script.stdout == run_cli("check", str(nb)).stdout
+
+
+def test_statistics_counts_findings_per_rule(tmp_path: Path) -> None:
+    _messy(tmp_path / "a.ipynb")
+    _messy(tmp_path / "b.ipynb")
+    result = run_cli("check", "--statistics", str(tmp_path))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["2", "NBP101", "[out-of-order-execution]"]
+    assert lines[1].split() == ["2", "NBP104", "[use-before-definition]"]
+    assert lines[-1].startswith("Found 4 findings")

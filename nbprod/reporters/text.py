@@ -51,3 +51,11 @@ def summary(results: Sequence[FileResult]) -> str:
         f"Found {total} finding{'s' if total != 1 else ''} in {with_findings} of {files}{extra}:"
         f" {per_rule}."
     )
+
+
+def statistics(results: Sequence[FileResult], out: TextIO) -> None:
+    """``--statistics``: findings per rule, most frequent first (as ruff prints them)."""
+    counts = Counter((f.code, f.name) for r in results for f in r.findings)
+    for (code, name), n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        out.write(f"{n:>5}\t{code}\t[{name}]\n")
+    out.write(summary(results) + "\n")
