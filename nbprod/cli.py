@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -14,7 +15,8 @@ from nbprod.discovery import DiscoveryError, find_notebooks
 from nbprod.progress import Progress
 from nbprod.reporters import FORMATS, reporter
 from nbprod.reporters.text import statistics
-from nbprod.rules.registry import all_rules, rule_by_code_or_name
+from nbprod.rules.docs import rules_markdown
+from nbprod.rules.registry import all_rules, catalog, rule_by_code_or_name
 from nbprod.runner import Task, default_jobs, run
 from nbprod.selection import enabled_rules, validate
 
@@ -46,7 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--jobs", "-j", type=int, default=None, metavar="N", help="worker processes (default: number of cores)")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
-    sub.add_parser("rules", help="list every rule")
+    rules = sub.add_parser("rules", help="list every rule")
+    rules.add_argument(
+        "--format", choices=("text", "json", "markdown"), default="text",
+        help="markdown is the rule catalog in docs/rules.md",
+    )  # fmt: skip
     explain = sub.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("rule", help="rule code or name, e.g. NBP104 or use-before-definition")
     return parser
@@ -56,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "rules":
-            return _rules()
+            return _rules(args.format)
         if args.command == "explain":
             return _explain(args.rule)
         return _check(args)
@@ -67,9 +73,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _rules() -> int:
-    for rule in all_rules():
-        print(f"{rule.code}  {rule.name:<28} {rule.area.value:<14} {rule.summary()}")
+def _rules(fmt: str) -> int:
+    if fmt == "json":
+        print(json.dumps(catalog(), indent=2))
+    elif fmt == "markdown":
+        print(rules_markdown(), end="")
+    else:
+        for rule in all_rules():
+            print(f"{rule.code}  {rule.name:<28} {rule.area.value:<14} {rule.summary()}")
     return EXIT_CLEAN
 
 
