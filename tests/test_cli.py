@@ -189,3 +189,34 @@ def test_statistics_counts_findings_per_rule(tmp_path: Path) -> None:
     assert lines[0].split() == ["2", "NBP101", "[out-of-order-execution]"]
     assert lines[1].split() == ["2", "NBP104", "[use-before-definition]"]
     assert lines[-1].startswith("Found 4 findings")
+
+
+def test_progress_bar_and_colour_only_on_a_terminal(tmp_path: Path) -> None:
+    import os
+    import pty
+    import sys
+
+    for i in range(25):
+        _messy(tmp_path / f"nb{i:02}.ipynb")
+    primary, secondary = pty.openpty()
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).parent.parent)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "nbprod", "check", "--jobs", "2", str(tmp_path)],
+        stdout=secondary, stderr=secondary, env=env, timeout=120,
+    )  # fmt: skip
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            data = os.read(primary, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(primary)
+    shown = b"".join(chunks).decode()
+    assert proc.returncode == 1
+    assert "25/25 notebooks" in shown and "\x1b[31m" in shown
+    piped = run_cli("check", str(tmp_path))
+    assert "notebooks" not in piped.stderr and "\x1b[" not in piped.stdout
