@@ -13,7 +13,14 @@ def _messy(path: Path) -> Path:
     return write_notebook(path, [code("print(df)", 2), code("df = 1", 1)])
 
 
+def _project(tmp_path: Path) -> Path:
+    """A project whose pyproject selects only the hidden-state rules these tests are about."""
+    (tmp_path / "pyproject.toml").write_text('[tool.nbprod]\nselect = ["NBP0", "NBP1"]\n')
+    return tmp_path
+
+
 def test_clean_notebook_exits_zero(tmp_path: Path) -> None:
+    _project(tmp_path)
     write_notebook(tmp_path / "ok.ipynb", [code("x = 1", 1), code("print(x)", 2)])
     result = run_cli("check", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -21,7 +28,7 @@ def test_clean_notebook_exits_zero(tmp_path: Path) -> None:
 
 
 def test_findings_exit_one_in_ruff_style(tmp_path: Path) -> None:
-    nb = _messy(tmp_path / "messy.ipynb")
+    nb = _messy(_project(tmp_path) / "messy.ipynb")
     result = run_cli("check", str(nb))
     assert result.returncode == 1
     lines = result.stdout.splitlines()
@@ -68,8 +75,10 @@ def test_select_ignore_by_code_prefix_and_name(tmp_path: Path) -> None:
     assert "NBP104" in only.stdout and "NBP101" not in only.stdout
     prefix = run_cli("check", "--select", "NBP10", "--ignore", "NBP104,NBP103", str(nb))
     assert "NBP101" in prefix.stdout and "NBP104" not in prefix.stdout
-    none = run_cli("check", "--select", "ALL", "--ignore", "NBP1", str(nb))
+    none = run_cli("check", "--select", "NBP1", "--ignore", "NBP1", str(nb))
     assert none.returncode == 0
+    everything_but = run_cli("check", "--format", "json", "--select", "ALL", "--ignore", "NBP1", str(nb))
+    assert not any(f["code"].startswith("NBP1") for f in json.loads(everything_but.stdout)["findings"])
 
 
 def test_unknown_selector_is_a_usage_error(tmp_path: Path) -> None:
@@ -87,7 +96,8 @@ def test_missing_path_and_bad_option_are_usage_errors(tmp_path: Path) -> None:
 
 def test_pyproject_configuration(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
-        '[tool.nbprod]\nignore = ["NBP101"]\n[tool.nbprod.per-file-ignores]\n"legacy/*.ipynb" = ["NBP1"]\n'
+        '[tool.nbprod]\nselect = ["NBP1"]\nignore = ["NBP101"]\n'
+        '[tool.nbprod.per-file-ignores]\n"legacy/*.ipynb" = ["NBP1"]\n'
     )
     (tmp_path / "legacy").mkdir()
     _messy(tmp_path / "messy.ipynb")
@@ -181,6 +191,7 @@ def test_python_dash_m_and_console_script_agree(tmp_path: Path) -> None:
 
 
 def test_statistics_counts_findings_per_rule(tmp_path: Path) -> None:
+    _project(tmp_path)
     _messy(tmp_path / "a.ipynb")
     _messy(tmp_path / "b.ipynb")
     result = run_cli("check", "--statistics", str(tmp_path))
@@ -196,6 +207,7 @@ def test_progress_bar_and_colour_only_on_a_terminal(tmp_path: Path) -> None:
     import pty
     import sys
 
+    _project(tmp_path)
     for i in range(25):
         _messy(tmp_path / f"nb{i:02}.ipynb")
     primary, secondary = pty.openpty()

@@ -64,6 +64,8 @@ def _project(tmp_path: Path, hook_repo: tuple[Path, str], cells: list[dict[str, 
     _git(tmp_path, "init", "-q")
     config = f"repos:\n- repo: {repo.as_uri()}\n  rev: {sha}\n  hooks:\n  - id: nbcheck\n"
     (tmp_path / ".pre-commit-config.yaml").write_text(config)
+    # the hook reads the project's configuration, as `nbprod check` does
+    (tmp_path / "pyproject.toml").write_text('[tool.nbprod]\nselect = ["NBP1"]\n')
     write_notebook(tmp_path / "analysis.ipynb", cells)
     _git(tmp_path, "add", "-A")
     install = subprocess.run(
