@@ -3,16 +3,18 @@
 Paths are resolved through string constants assigned once at the top level of any cell,
 ``os.path.join``, ``pathlib`` (``Path(a) / "b"``, ``.joinpath``), ``+`` and f-strings
 whose parts all resolve. An unresolvable path is ``None``: rules then stay silent
-rather than guess.
+rather than guess. :func:`normalize` and :func:`in_directory` compare resolved paths.
 """
 
 from __future__ import annotations
 
 import ast
 import posixpath
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
+from weakref import WeakKeyDictionary
 
 from nbprod.analysis.cell import CallRef, CellFacts
 
@@ -60,7 +62,8 @@ _PATH_KEYWORDS = ("filepath_or_buffer", "path_or_buf", "path", "io", "source", "
 # Methods that write the object they are called on: `df.to_csv(path)`.
 _WRITE_METHODS = frozenset(
     {"to_csv", "to_parquet", "to_pickle", "to_excel", "to_json", "to_feather", "to_hdf",
-     "to_stata", "to_orc", "write_csv", "write_parquet", "write_ipc", "write_json"}
+     "to_stata", "to_orc", "to_netcdf", "to_zarr", "write_csv", "write_parquet", "write_ipc",
+     "write_json"}
 )  # fmt: skip
 _PATH_METHODS: dict[str, Mode] = {
     "read_text": "read", "read_bytes": "read", "write_text": "write", "write_bytes": "write",
@@ -77,9 +80,14 @@ class FileAccess:
     mode: Mode
     api: str  # "pandas.read_csv", ".to_csv", "open", ...
 
+    @property
+    def order(self) -> tuple[int, int, int]:
+        """Document order: (cell index, line, column) of the path expression."""
+        return (self.facts.cell.index, self.node.lineno, self.node.col_offset)
+
 
 def file_accesses(nb: AnalyzedNotebook) -> list[FileAccess]:
-    resolver = PathResolver(nb)
+    resolver = path_resolver(nb)
     found: list[FileAccess] = []
     for facts in nb.cells:
         for call in facts.calls:
@@ -87,9 +95,68 @@ def file_accesses(nb: AnalyzedNotebook) -> list[FileAccess]:
         for magic in facts.magics:
             if magic.kind == "cell" and magic.name in ("writefile", "file") and magic.args:
                 target = magic.args.split()[-1]
-                dummy = ast.Constant(target, lineno=magic.line, col_offset=0, end_lineno=magic.line, end_col_offset=0)
-                found.append(FileAccess(facts, ast.Call(dummy, [], []), dummy, target, "write", "%%writefile"))
+                end = len(facts.cell.source.split("\n", magic.line)[magic.line - 1].encode())  # ast columns are bytes
+                dummy = ast.Constant(target, lineno=magic.line, col_offset=0, end_lineno=magic.line, end_col_offset=end)
+                # `$name` and `{expr}` are expanded by IPython: the path is not static
+                path = None if "$" in target or "{" in target else target
+                found.append(FileAccess(facts, ast.Call(dummy, [], []), dummy, path, "write", "%%writefile"))
     return found
+
+
+_RESOLVERS: WeakKeyDictionary[AnalyzedNotebook, PathResolver] = WeakKeyDictionary()
+
+
+def path_resolver(nb: AnalyzedNotebook) -> PathResolver:
+    """The notebook's resolver, shared by every rule (its constants table is built once)."""
+    resolver = _RESOLVERS.get(nb)
+    if resolver is None:
+        resolver = _RESOLVERS[nb] = PathResolver(nb)
+    return resolver
+
+
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^dbfs:", re.A)
+_WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+
+
+def is_url(path: str) -> bool:
+    """A URL or cloud URI (``https://``, ``s3://``, ``gs://``, ``dbfs:/``), not a local path."""
+    return _URL.match(path) is not None and _WINDOWS_DRIVE.match(path) is None and not path.startswith("file:")
+
+
+def normalize(path: str) -> str:
+    """A comparable form: forward slashes, no ``.`` or redundant separators, no trailing slash."""
+    text = path.replace("\\", "/")
+    if text.startswith("file://"):
+        text = text[len("file://") :]
+    normal = posixpath.normpath(text)
+    return "" if normal == "." else normal
+
+
+def _parts(path: str) -> list[str]:
+    return [p for p in normalize(path).split("/") if p and p != ".."]
+
+
+def in_directory(path: str, directories: Iterable[str]) -> str | None:
+    """The first of ``directories`` that contains ``path`` (or is it), else ``None``.
+
+    A relative directory matches as consecutive path components anywhere in the path, so
+    ``data/raw`` matches ``data/raw/a.csv``, ``../data/raw/a.csv`` and
+    ``/home/me/project/data/raw/a.csv``; an absolute one must be a prefix.
+    """
+    if is_url(path):
+        return None
+    normal = normalize(path)
+    parts = _parts(path)
+    for directory in directories:
+        root = normalize(directory)
+        if root.startswith("/"):
+            if normal == root or normal.startswith(root.rstrip("/") + "/"):
+                return directory
+            continue
+        want = _parts(directory)
+        if want and any(parts[i : i + len(want)] == want for i in range(len(parts) - len(want) + 1)):
+            return directory
+    return None
 
 
 def _accesses(nb: AnalyzedNotebook, facts: CellFacts, call: CallRef, resolver: PathResolver) -> Iterator[FileAccess]:
@@ -122,6 +189,14 @@ def _accesses(nb: AnalyzedNotebook, facts: CellFacts, call: CallRef, resolver: P
         path = resolver.string(target, facts) if resolver.is_path_expr(target, facts) else None
         if path is not None:
             yield FileAccess(facts, node, target, path, _PATH_METHODS[call.attr], "." + call.attr)
+    elif call.attr == "open" and isinstance(node.func, ast.Attribute):  # Path(...).open("w")
+        target = node.func.value
+        path = resolver.string(target, facts) if resolver.is_path_expr(target, facts) else None
+        mode_node = _argument(node, 0, ("mode",))
+        mode = resolver.string(mode_node, facts) if mode_node is not None else "r"
+        if path is not None and mode is not None:
+            kind = "write" if set(mode) & set("wax+") else "read"
+            yield FileAccess(facts, node, target, path, kind, ".open")
 
 
 def _argument(call: ast.Call, index: int, keywords: tuple[str, ...]) -> ast.expr | None:
@@ -148,7 +223,11 @@ class PathResolver:
                 if facts.tree is None:
                     continue
                 for stmt in facts.tree.body:
-                    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+                    if (
+                        isinstance(stmt, ast.Assign)
+                        and len(stmt.targets) == 1
+                        and isinstance(stmt.targets[0], ast.Name)
+                    ):
                         name = stmt.targets[0].id
                         found[name] = None if name in found else stmt.value
                     elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value:

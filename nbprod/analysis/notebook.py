@@ -13,6 +13,7 @@ from nbprod.notebook.model import Cell, Notebook
 
 if TYPE_CHECKING:
     from nbprod.analysis.io import FileAccess
+    from nbprod.analysis.ml import MLFacts
 
 # Magics after which the set of defined names is unknowable statically.
 _NAME_INJECTING_MAGICS = frozenset({"run", "pylab", "load", "store", "env", "sql", "sx", "macro"})
@@ -83,6 +84,13 @@ class AnalyzedNotebook:
         from nbprod.analysis.io import file_accesses
 
         return file_accesses(self)
+
+    @cached_property
+    def ml(self) -> MLFacts:
+        """Models, training, evaluation, tracking, seeds, splits and data loads."""
+        from nbprod.analysis.ml import MLFacts
+
+        return MLFacts(self)
 
     def qualify(self, dotted: str) -> str:
         """``pd.read_csv`` -> ``pandas.read_csv`` through the notebook's import aliases."""

@@ -75,12 +75,20 @@ def mask(source: str) -> MaskedSource:
             continued = line.endswith("\\")
             lines[i] = ""
             continue
-        masked = _mask_line(line, i + 1, out)
+        masked = _mask_line(_joined(lines, i) if line.endswith("\\") else line, i + 1, out)
         if masked is not None:
             continued = line.endswith("\\")
             lines[i] = masked
     out.text = "\n".join(lines)
     return out
+
+
+def _joined(lines: list[str], start: int) -> str:
+    """The logical line starting at ``start``, backslash continuations joined as IPython does."""
+    end = start
+    while lines[end].endswith("\\") and end + 1 < len(lines):
+        end += 1
+    return " ".join([p.rstrip()[:-1] for p in lines[start:end]] + [lines[end].rstrip()])
 
 
 def _dedent(lines: list[str], out: MaskedSource) -> None:

@@ -1,0 +1,1060 @@
+"""Notebook-level ML facts for the experiment and data rules, computed once per notebook.
+
+What a notebook does with models: estimator constructions (with the names they are bound
+to), training calls, evaluations, experiment-tracker use, seed calls, data splits and data
+loads. They come from the per-cell call facts plus one walk over each cell's statements;
+expressions are walked only for the rules that follow data through assignments, and only
+when they ask (``steps``).
+
+A callee is qualified only when the head of its dotted name is imported: ``random.choice``
+is the stdlib's only if ``random`` was imported, so a variable that happens to be called
+``random`` is never mistaken for it. A training is a call *site*: a model trained inside a
+loop over hyper-parameters is one experiment, not fifty.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import TYPE_CHECKING, Literal, TypeVar
+
+from nbprod.analysis.cell import CallRef, CellFacts
+
+if TYPE_CHECKING:
+    from nbprod.analysis.io import FileAccess
+    from nbprod.analysis.notebook import AnalyzedNotebook
+
+Order = tuple[int, int, int]  # (code cell position, line, column): document order
+Role = Literal["train", "held-out"]
+T = TypeVar("T")
+
+# What an estimator-like class is, for the rules:
+#   baseline     DummyClassifier, linear and logistic models
+#   model        non-trivial models: ensembles, kernel SVMs, neural networks, boosting
+#   simple       other estimators: trees, kNN, naive Bayes, clustering, time series, ...
+#   meta         wrappers that train what they wrap: Pipeline with a model, GridSearchCV
+#   preprocessor transformers fitted on data statistics (a fit on all rows leaks)
+#   encoder      transformers that learn no statistics worth leaking (categories, stateless)
+#   splitter     KFold & co.
+#   trainer      training drivers: transformers.Trainer, Lightning's Trainer
+ModelKind = Literal[
+    "baseline", "model", "simple", "meta", "preprocessor", "encoder", "splitter", "trainer"
+]
+MODEL_KINDS: frozenset[str] = frozenset({"baseline", "model", "simple", "meta", "trainer"})
+
+_SKLEARN_MODULE_KINDS: dict[str, ModelKind] = {
+    "dummy": "baseline", "linear_model": "baseline",
+    "ensemble": "model", "svm": "model", "neural_network": "model", "gaussian_process": "model",
+    "tree": "simple", "neighbors": "simple", "naive_bayes": "simple", "cluster": "simple",
+    "mixture": "simple", "discriminant_analysis": "simple", "kernel_ridge": "simple",
+    "isotonic": "simple", "semi_supervised": "simple", "cross_decomposition": "simple",
+    "multiclass": "meta", "multioutput": "meta", "calibration": "meta",
+    "preprocessing": "encoder", "feature_extraction": "encoder",
+    "decomposition": "preprocessor", "feature_selection": "preprocessor", "impute": "preprocessor",
+}  # fmt: skip
+_SKLEARN_CLASS_KINDS: dict[str, ModelKind] = {
+    "LinearSVC": "baseline", "LinearSVR": "baseline", "BernoulliRBM": "preprocessor",
+    "StandardScaler": "preprocessor", "MinMaxScaler": "preprocessor", "MaxAbsScaler": "preprocessor",
+    "RobustScaler": "preprocessor", "QuantileTransformer": "preprocessor",
+    "PowerTransformer": "preprocessor", "KBinsDiscretizer": "preprocessor",
+    "TargetEncoder": "preprocessor", "TfidfVectorizer": "preprocessor",
+    "CountVectorizer": "preprocessor", "TfidfTransformer": "preprocessor",
+    "VarianceThreshold": "encoder", "MissingIndicator": "encoder",
+    "GridSearchCV": "meta", "RandomizedSearchCV": "meta", "HalvingGridSearchCV": "meta",
+    "HalvingRandomSearchCV": "meta", "TransformedTargetRegressor": "meta",
+    "KFold": "splitter", "StratifiedKFold": "splitter", "GroupKFold": "splitter",
+    "StratifiedGroupKFold": "splitter", "RepeatedKFold": "splitter",
+    "RepeatedStratifiedKFold": "splitter", "ShuffleSplit": "splitter",
+    "StratifiedShuffleSplit": "splitter", "GroupShuffleSplit": "splitter",
+    "TimeSeriesSplit": "splitter", "LeaveOneOut": "splitter", "LeavePOut": "splitter",
+    "LeaveOneGroupOut": "splitter", "LeavePGroupsOut": "splitter", "PredefinedSplit": "splitter",
+}  # fmt: skip
+# Wrappers whose kind is that of what they hold (a Pipeline ending in a model is a model).
+_COMPOSITES = frozenset(
+    {"Pipeline", "make_pipeline", "FeatureUnion", "make_union", "ColumnTransformer",
+     "make_column_transformer"}
+)  # fmt: skip
+_STATSMODELS_LINEAR = frozenset(
+    {"OLS", "WLS", "GLS", "GLSAR", "Logit", "Probit", "GLM", "MNLogit", "QuantReg", "RLM",
+     "ols", "wls", "gls", "logit", "probit", "glm", "mnlogit", "quantreg", "rlm"}
+)  # fmt: skip
+_SEQUENTIAL = frozenset({"keras.Sequential", "keras.models.Sequential"})
+_KERAS_MODELS = _SEQUENTIAL | {"keras.Model", "keras.models.Model"}
+_MODEL_BASES = frozenset(
+    {"keras.Model", "keras.models.Model", "torch.nn.Module", "torch.nn.modules.module.Module",
+     "pytorch_lightning.LightningModule", "lightning.LightningModule",
+     "lightning.pytorch.LightningModule"}
+)  # fmt: skip
+_TRAINER_MODULES = ("transformers", "trl", "pytorch_lightning", "lightning", "setfit")
+
+# Keywords only Keras-style training calls take: a `.fit` with one of them trains a model.
+_KERAS_FIT_KEYWORDS = frozenset(
+    {"epochs", "batch_size", "validation_data", "validation_split", "callbacks",
+     "steps_per_epoch", "initial_epoch", "validation_steps", "validation_freq"}
+)  # fmt: skip
+_FUNCTION_TRAINERS = frozenset({"xgboost.train", "lightgbm.train", "catboost.train"})
+# Keywords that evaluate on held-out data while training.
+_HELD_OUT_KEYWORDS = frozenset(
+    {"validation_data", "validation_split", "eval_set", "evals", "valid_sets", "eval_dataset"}
+)
+_CROSS_VALIDATION = frozenset(
+    {"sklearn.model_selection.cross_val_score", "sklearn.model_selection.cross_validate",
+     "sklearn.model_selection.cross_val_predict", "sklearn.model_selection.learning_curve",
+     "sklearn.model_selection.validation_curve", "sklearn.model_selection.permutation_test_score",
+     "xgboost.cv", "lightgbm.cv"}
+)  # fmt: skip
+_SEEDS: dict[str, frozenset[str]] = {
+    "numpy.random.seed": frozenset({"numpy"}),
+    "random.seed": frozenset({"random"}),
+    "torch.manual_seed": frozenset({"torch"}),
+    "torch.random.manual_seed": frozenset({"torch"}),
+    "tensorflow.random.set_seed": frozenset({"tensorflow"}),
+    "tensorflow.set_random_seed": frozenset({"tensorflow"}),
+    "tensorflow.compat.v1.set_random_seed": frozenset({"tensorflow"}),
+    "keras.utils.set_random_seed": frozenset({"numpy", "random", "tensorflow"}),
+    "pytorch_lightning.seed_everything": frozenset({"numpy", "random", "torch"}),
+    "lightning.seed_everything": frozenset({"numpy", "random", "torch"}),
+    "lightning.pytorch.seed_everything": frozenset({"numpy", "random", "torch"}),
+    "transformers.set_seed": frozenset({"numpy", "random", "torch", "tensorflow"}),
+    "accelerate.utils.set_seed": frozenset({"numpy", "random", "torch"}),
+}
+_DATA_READERS = (
+    "pandas.read_", "polars.read_", "polars.scan_", "dask.dataframe.read_", "numpy.load",
+    "numpy.genfromtxt", "numpy.fromfile", "pyarrow.parquet.read_table", "xarray.open_dataset",
+    "scipy.io.loadmat",
+)  # fmt: skip
+_TENSORBOARD_APIS = frozenset(
+    {"keras.callbacks.TensorBoard", "tensorflow.summary.create_file_writer"}
+)
+
+
+def normalize(qualified: str) -> str:
+    """One spelling for Keras: ``tensorflow.keras.X`` and ``tf_keras.X`` are ``keras.X``."""
+    for prefix in ("tensorflow.keras.", "tensorflow.python.keras.", "tf_keras."):
+        if qualified.startswith(prefix):
+            return "keras." + qualified[len(prefix) :]
+    return qualified
+
+
+def classify(qualified: str) -> ModelKind | None:
+    """The kind of estimator a qualified callee constructs, or None when it is none."""
+    module, _, name = qualified.rpartition(".")
+    if not name:
+        return None
+    head = module.partition(".")[0]
+    if head == "sklearn":
+        if not (name[0].isupper() or name in _COMPOSITES):
+            return None
+        if name in _SKLEARN_CLASS_KINDS:
+            return _SKLEARN_CLASS_KINDS[name]
+        if name in _COMPOSITES:
+            return "meta"  # refined by what it holds (see MLFacts._construction)
+        return _SKLEARN_MODULE_KINDS.get(module.split(".")[1] if "." in module else "")
+    if (head == "xgboost" and name.startswith("XGB")) or (
+        head == "lightgbm" and name.startswith("LGBM")
+    ):
+        return "model"
+    if head == "catboost" and name.startswith("CatBoost"):
+        return "model"
+    if qualified in _KERAS_MODELS or qualified == "torch.nn.Sequential":
+        return "model"
+    if name[0].isupper() and (
+        module == "keras.applications" or module.startswith("keras.applications.")
+    ):
+        return "model"
+    if module.startswith("torchvision.models"):
+        return "model"
+    if head == "statsmodels":
+        return _statsmodels_kind(module, name)
+    if module in ("tensorflow.estimator", "tensorflow.compat.v1.estimator"):
+        if name.startswith(("DNN", "BoostedTrees")):
+            return "model"
+        if name.startswith(("Linear", "Baseline")):
+            return "baseline"
+        return None
+    if head in _TRAINER_MODULES and name.endswith("Trainer"):
+        return "trainer"
+    return None
+
+
+def _statsmodels_kind(module: str, name: str) -> ModelKind | None:
+    if name in _STATSMODELS_LINEAR:
+        return "baseline"
+    if module == "statsmodels.formula.api":
+        return "simple"
+    if not name[0].isupper() or any(
+        p in module for p in ("families", "stats", "graphics", "datasets", "tools")
+    ):
+        return None
+    return "simple"
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """A call in a cell, at its place in document order."""
+
+    facts: CellFacts
+    node: ast.Call
+    qualified: str | None  # callee through the notebook's imports, when its head is imported
+    order: Order
+    function: str | None  # the top-level function whose body holds the call
+
+
+@dataclass(frozen=True, slots=True)
+class Construction:
+    site: Site
+    kind: ModelKind
+    qualified: str  # "sklearn.ensemble.RandomForestClassifier", or a notebook class name
+    name: str | None  # the name the result is bound to (`model = ...`), if any
+    inner: frozenset[str] = frozenset()  # kinds of the estimators a wrapper holds
+
+    @property
+    def label(self) -> str:
+        return self.qualified.rpartition(".")[2]
+
+    @property
+    def nontrivial(self) -> bool:
+        return self.kind == "model" or (self.kind == "meta" and "model" in self.inner)
+
+
+@dataclass(frozen=True, slots=True)
+class Training:
+    site: Site  # `.fit(...)`, `xgb.train(...)`, `loss.backward()`, ...
+    api: str  # "fit", "fit_generator", "train_on_batch", "train", "backward", "apply_gradients"
+    model: Construction | None  # what is trained, when known
+    neural: bool  # a Keras/PyTorch/TensorFlow network (learned by gradient descent)
+
+    @property
+    def nontrivial(self) -> bool:
+        return self.model.nontrivial if self.model is not None else self.neural
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    site: Site
+    api: str  # "sklearn.metrics.roc_auc_score", "score", "evaluate", "validation_data", ...
+    # False for evaluations during training (`validation_data=`) and search CV objects
+    standalone: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Seed:
+    site: Site
+    libraries: frozenset[str]  # global generators it seeds: "numpy", "random", "torch", ...
+
+
+@dataclass(frozen=True, slots=True)
+class Bind:
+    """A name bound by a module-level statement, and the part of the value it receives."""
+
+    name: str
+    value: ast.expr | None  # None for def/class/del: no data flows in
+    rebinds: bool  # False for `df["c"] = ...`, `x += ...`: the old value lives on
+    position: int | None = None  # index in an unpacked value (`a, b = f()`)
+
+
+@dataclass(slots=True)
+class Step:
+    """A module-level statement, or the header of a compound one, in document order."""
+
+    facts: CellFacts
+    order: Order
+    node: ast.stmt
+    exprs: tuple[ast.expr, ...]  # what the step evaluates
+    binds: tuple[Bind, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    reads: tuple[str, ...]  # names read, first occurrence first
+    calls: tuple[ast.Call, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    """Data divided into a training and a held-out part (or cross-validated)."""
+
+    facts: CellFacts
+    node: ast.expr  # the split call, or the held-out slice of a manual split
+    order: Order
+    api: str  # "train_test_split", "load_data", "slice", "split", "random_split", "cross_val_score"
+    train: tuple[str, ...]
+    held_out: tuple[str, ...]
+    inputs: tuple[str, ...]  # names of the data that is split
+
+
+@dataclass(frozen=True, slots=True)
+class DataLoad:
+    access: FileAccess
+    order: Order
+    names: tuple[str, ...]  # names bound to the loaded data (through a loader function, too)
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerUse:
+    facts: CellFacts
+    module: str  # "mlflow", "wandb.sdk", "azureml.core.Run", "tensorboard", ...
+    line: int
+
+
+@dataclass(slots=True)
+class _CellInfo:
+    """What the statement walk finds in a cell."""
+
+    steps: list[Step] = field(default_factory=list)
+    # every assignment in any scope: (name, order, value) -- for receiver lookups
+    assigns: list[tuple[str, Order, ast.expr | None]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _CellDefs:
+    """A cell's top-level functions (line ranges) and classes: cheap, from `tree.body`."""
+
+    functions: list[tuple[int, int, str]] = field(default_factory=list)
+    classes: list[ast.ClassDef] = field(default_factory=list)
+
+
+class MLFacts:
+    def __init__(self, nb: AnalyzedNotebook) -> None:
+        self.nb = nb
+        self._scans: dict[int, Scan] = {}
+
+    # -- qualification and positions ---------------------------------------------------
+
+    def qualify(self, dotted: str | None) -> str | None:
+        """``np.random.seed`` -> ``numpy.random.seed``; None unless the head is imported."""
+        if dotted is None or dotted.partition(".")[0] not in self.nb.imports:
+            return None
+        return normalize(self.nb.qualify(dotted))
+
+    def order(self, facts: CellFacts, node: ast.AST) -> Order:
+        return (
+            self.nb.position_of(facts),
+            getattr(node, "lineno", 0),
+            getattr(node, "col_offset", 0),
+        )
+
+    @cached_property
+    def _cells(self) -> dict[int, _CellInfo]:
+        return {id(f): _walk_cell(self, f) for f in self.nb.cells if f.tree is not None}
+
+    def _info(self, facts: CellFacts) -> _CellInfo:
+        return self._cells.get(id(facts)) or _CellInfo()
+
+    @cached_property
+    def _defs(self) -> dict[int, _CellDefs]:
+        return {id(f): _cell_defs(f.tree) for f in self.nb.cells if f.tree is not None}
+
+    def function_of(self, facts: CellFacts, line: int) -> str | None:
+        defs = self._defs.get(id(facts))
+        for start, end, name in defs.functions if defs is not None else ():
+            if start <= line <= end:
+                return name
+        return None
+
+    @cached_property
+    def sites(self) -> list[Site]:
+        """Every call with a dotted callee or a method, in document order."""
+        found: list[Site] = []
+        for facts in self.nb.cells:
+            for call in facts.calls:
+                node = call.node
+                found.append(
+                    Site(
+                        facts,
+                        node,
+                        self.qualify(call.dotted),
+                        self.order(facts, node),
+                        self.function_of(facts, node.lineno),
+                    )
+                )
+        return found
+
+    # -- models ----------------------------------------------------------------------------
+
+    @cached_property
+    def model_classes(self) -> frozenset[str]:
+        """Classes defined in the notebook that derive from a Keras/PyTorch/Lightning model."""
+        found: set[str] = set()
+        classes = [c for defs in self._defs.values() for c in defs.classes]
+        changed = True
+        while changed:  # a subclass of a notebook model class is a model too
+            changed = False
+            for cls in classes:
+                if cls.name in found:
+                    continue
+                for base in cls.bases:
+                    dotted = _dotted(base)
+                    qualified = self.qualify(dotted)
+                    if (qualified is not None and qualified in _MODEL_BASES) or dotted in found:
+                        found.add(cls.name)
+                        changed = True
+                        break
+        return frozenset(found)
+
+    @cached_property
+    def _assigned_names(self) -> dict[int, str]:
+        """id(call) -> the single name a call's result is bound to."""
+        found: dict[int, str] = {}
+        for info in self._cells.values():
+            for name, _, value in info.assigns:
+                if isinstance(value, ast.Call):
+                    found[id(value)] = name
+        return found
+
+    @cached_property
+    def constructions(self) -> list[Construction]:
+        found: list[Construction] = []
+        for site in self.sites:
+            built = self._construction(site)
+            if built is not None:
+                found.append(built)
+        if found:  # the statement walk is needed only now
+            names = self._assigned_names
+            found = [replace(c, name=names.get(id(c.site.node))) for c in found]
+        return found
+
+    @cached_property
+    def _constructions_by_node(self) -> dict[int, Construction]:
+        return {id(c.site.node): c for c in self.constructions}
+
+    def _construction(self, site: Site) -> Construction | None:
+        qualified = site.qualified
+        kind = classify(qualified) if qualified is not None else None
+        if qualified is None or kind is None:
+            dotted = _dotted(site.node.func)
+            if dotted is None or dotted not in self.model_classes:
+                return None
+            qualified, kind = dotted, "model"
+        if qualified in _SEQUENTIAL and self._single_dense(site.node):
+            kind = "baseline"  # one Dense layer: a linear or logistic regression
+        inner: frozenset[str] = frozenset()
+        if kind == "meta":
+            inner = frozenset(self._inner_kinds(site))
+            if qualified.rpartition(".")[2] in _COMPOSITES and not inner & MODEL_KINDS:
+                kind = "preprocessor" if "preprocessor" in inner else "encoder"
+        return Construction(site, kind, qualified, None, inner)
+
+    def _single_dense(self, call: ast.Call) -> bool:
+        layers = call.args[0] if call.args else None
+        if not isinstance(layers, (ast.List, ast.Tuple)) or len(layers.elts) != 1:
+            return False
+        layer = layers.elts[0]
+        qualified = self.qualify(_dotted(layer.func)) if isinstance(layer, ast.Call) else None
+        return (
+            qualified is not None
+            and qualified.startswith("keras.")
+            and qualified.endswith(".Dense")
+        )
+
+    def _inner_kinds(self, site: Site) -> Iterator[ModelKind]:
+        for arg in [*site.node.args, *(k.value for k in site.node.keywords)]:
+            for node in ast.walk(arg):
+                if isinstance(node, ast.Call):
+                    qualified = self.qualify(_dotted(node.func))
+                    kind = classify(qualified) if qualified is not None else None
+                    if kind is None and _dotted(node.func) in self.model_classes:
+                        kind = "model"
+                    if kind is not None:
+                        yield kind
+
+    @cached_property
+    def _factories(self) -> dict[str, Construction]:
+        """Top-level notebook functions that build a model: name -> the model they build."""
+        found: dict[str, Construction] = {}
+        for built in self.constructions:
+            if built.site.function is not None and built.kind in MODEL_KINDS:
+                found[built.site.function] = built
+        return found
+
+    @cached_property
+    def _bindings(self) -> dict[str, list[tuple[Order, ast.expr | None]]]:
+        found: dict[str, list[tuple[Order, ast.expr | None]]] = {}
+        for facts in self.nb.cells:
+            for name, order, value in self._info(facts).assigns:
+                found.setdefault(name, []).append((order, value))
+        for entries in found.values():
+            entries.sort(key=lambda e: e[0])
+        return found
+
+    def resolve(self, node: ast.expr, order: Order) -> Construction | None:
+        """The estimator an expression holds: an inline construction, or the construction
+        (or model-building notebook function call) last bound to the name before ``order``."""
+        if isinstance(node, ast.Name):
+            entries = self._bindings.get(node.id)
+            if not entries:
+                return None
+            before = [value for at, value in entries if at <= order]
+            value = before[-1] if before else entries[0][1]
+            return self.resolve(value, order) if isinstance(value, ast.Call) else None
+        if isinstance(node, ast.Call):
+            built = self._constructions_by_node.get(id(node))
+            if built is not None:
+                return built
+            if isinstance(node.func, ast.Name):
+                return self._factories.get(node.func.id)
+        return None
+
+    # -- training ----------------------------------------------------------------------------
+
+    @cached_property
+    def _compiled(self) -> frozenset[str]:
+        """Names `.compile(...)`d like a Keras model."""
+        return frozenset(
+            s.node.func.value.id
+            for s in self.sites
+            if isinstance(s.node.func, ast.Attribute)
+            and s.node.func.attr == "compile"
+            and isinstance(s.node.func.value, ast.Name)
+            and s.node.func.value.id not in self.nb.imports
+        )
+
+    @cached_property
+    def trainings(self) -> list[Training]:
+        """Training call sites in document order."""
+        found: list[Training] = []
+        stepping = {id(f) for f in self.nb.cells if _has_gradient_steps(f)}
+        for site in self.sites:
+            training = self._training(site, id(site.facts) in stepping)
+            if training is not None:
+                found.append(training)
+        return found
+
+    @cached_property
+    def training_functions(self) -> frozenset[str]:
+        """Top-level notebook functions whose bodies train a model."""
+        return frozenset(t.site.function for t in self.trainings if t.site.function is not None)
+
+    def trains(self, call: ast.Call) -> bool:
+        """Whether a call trains a model: a training call, or a call of a notebook function
+        that trains one."""
+        if id(call) in self._trainings_by_node:
+            return True
+        return isinstance(call.func, ast.Name) and call.func.id in self.training_functions
+
+    @cached_property
+    def _trainings_by_node(self) -> dict[int, Training]:
+        return {id(t.site.node): t for t in self.trainings}
+
+    def training_at(self, node: ast.Call) -> Training | None:
+        return self._trainings_by_node.get(id(node))
+
+    def _training(self, site: Site, stepping: bool) -> Training | None:
+        func = site.node.func
+        if site.qualified in _FUNCTION_TRAINERS:
+            return Training(site, "train", None, False)
+        if not isinstance(func, ast.Attribute) or site.qualified is not None:
+            return None  # a module function (`re.compile`, `stats.norm.fit`) is no model
+        attr = func.attr
+        if (attr == "backward" and stepping) or (
+            attr == "apply_gradients" and _updates_weights(site.node)
+        ):
+            return Training(site, attr, None, True)
+        if attr not in ("fit", "fit_generator", "train_on_batch", "partial_fit", "train"):
+            return None
+        model = self.resolve(func.value, site.order)
+        keywords = {k.arg for k in site.node.keywords}
+        compiled = isinstance(func.value, ast.Name) and func.value.id in self._compiled
+        keras = compiled or bool(keywords & _KERAS_FIT_KEYWORDS)
+        neural = keras or (model is not None and _is_neural(model))
+        if attr == "train":
+            estimator = model is not None and model.qualified.startswith("tensorflow")
+            if (
+                (model is not None and model.kind == "trainer")
+                or estimator
+                or "input_fn" in keywords
+            ):
+                return Training(site, attr, model, neural)
+            return None  # `model.train()` switches a PyTorch module to training mode
+        if attr in ("fit_generator", "train_on_batch"):
+            return Training(site, attr, model, True)
+        if model is not None:
+            return Training(site, attr, model, neural) if model.kind in MODEL_KINDS else None
+        supervised = len(site.node.args) >= 2 or "y" in keywords
+        return Training(site, attr, None, neural) if supervised or keras else None
+
+    # -- evaluation, tracking, seeds -------------------------------------------------------
+
+    @cached_property
+    def evaluations(self) -> list[Evaluation]:
+        found: list[Evaluation] = []
+        for site in self.sites:
+            api = self._evaluation(site)
+            if api is not None:
+                found.append(Evaluation(site, api))
+        for training in self.trainings:
+            for keyword in training.site.node.keywords:
+                if keyword.arg in _HELD_OUT_KEYWORDS and not _is_none(keyword.value):
+                    found.append(Evaluation(training.site, keyword.arg, standalone=False))
+        for built in self.constructions:
+            if built.label.endswith("SearchCV") or (
+                built.kind == "trainer"
+                and any(k.arg == "eval_dataset" for k in built.site.node.keywords)
+            ):
+                found.append(Evaluation(built.site, built.label, standalone=False))
+        found.sort(key=lambda e: e.site.order)
+        return found
+
+    def _evaluation(self, site: Site) -> str | None:
+        qualified = site.qualified
+        if qualified is not None:
+            if (
+                qualified.startswith(("sklearn.metrics.", "torchmetrics.", "evaluate."))
+                or qualified in _CROSS_VALIDATION
+            ):
+                return qualified
+            return None
+        func = site.node.func
+        if not isinstance(func, ast.Attribute):
+            return None
+        node = site.node
+        if func.attr in ("score", "evaluate", "evaluate_generator") and (
+            node.args or node.keywords
+        ):
+            return func.attr
+        if func.attr == "evaluate":
+            model = self.resolve(func.value, site.order)
+            return "evaluate" if model is not None and model.kind == "trainer" else None
+        if func.attr == "eval" and not node.args and not node.keywords:
+            return "eval"  # PyTorch: `model.eval()` before scoring
+        return None
+
+    @cached_property
+    def tracker_uses(self) -> list[TrackerUse]:
+        """Imports (qualified), TensorBoard callbacks and magics: the rule filters them
+        by the configured tracking modules."""
+        found: list[TrackerUse] = []
+        for facts in self.nb.cells:
+            for qualified in facts.imports.values():
+                found.append(TrackerUse(facts, qualified, 1))
+            for magic in facts.magics:
+                if magic.name == "tensorboard" or (
+                    magic.name == "load_ext" and "tensorboard" in magic.args
+                ):
+                    found.append(TrackerUse(facts, "tensorboard", magic.line))
+        for site in self.sites:
+            if site.qualified in _TENSORBOARD_APIS:
+                found.append(TrackerUse(site.facts, "tensorboard", site.node.lineno))
+        return found
+
+    @cached_property
+    def seeds(self) -> list[Seed]:
+        return [Seed(s, _SEEDS[s.qualified]) for s in self.sites if s.qualified in _SEEDS]
+
+    def seeded_before(self, library: str, order: Order) -> bool:
+        """Whether a call seeding ``library``'s global generator comes before ``order``."""
+        return any(library in seed.libraries and seed.site.order < order for seed in self.seeds)
+
+    # -- module-level data flow ---------------------------------------------------------------
+
+    @cached_property
+    def steps(self) -> list[Step]:
+        """Module-level statements of every cell, in document order."""
+        return [step for f in self.nb.cells for step in self._info(f).steps]
+
+    def scan(self, node: ast.expr) -> Scan:
+        """Names read and calls made by an expression (cached)."""
+        found = self._scans.get(id(node))
+        if found is None:
+            reads: dict[str, None] = {}
+            calls: list[ast.Call] = []
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
+                    reads.setdefault(sub.id)
+                elif isinstance(sub, ast.Call):
+                    calls.append(sub)
+            found = self._scans[id(node)] = Scan(tuple(reads), tuple(calls))
+        return found
+
+    def step_calls(self, step: Step) -> Iterator[ast.Call]:
+        for expr in step.exprs:
+            yield from self.scan(expr).calls
+
+    def reads(self, nodes: list[ast.expr]) -> list[str]:
+        return [name for node in nodes for name in self.scan(node).reads]
+
+    def propagate(
+        self,
+        state: dict[str, T],
+        step: Step,
+        source: Callable[[Bind], T | None] = lambda bind: None,
+        merge: Callable[[list[T]], T | None] = lambda found: found[0],
+    ) -> None:
+        """Apply a step's bindings to ``state`` (name -> what its value derives from): a
+        bound name takes ``source(bind)``, else the merge of what its value reads; a plain
+        rebinding to anything else forgets the name, a partial one (`df["c"] = ...`) keeps
+        what it had."""
+        for bind in step.binds:
+            origin = source(bind)
+            if origin is None and bind.value is not None:
+                inherited = [state[n] for n in self.scan(bind.value).reads if n in state]
+                origin = merge(inherited) if inherited else None
+            if origin is not None and not bind.rebinds and bind.name in state:
+                origin = merge([state[bind.name], origin])
+            if origin is not None:
+                state[bind.name] = origin
+            elif bind.rebinds:
+                state.pop(bind.name, None)
+
+    @cached_property
+    def _split_index(
+        self,
+    ) -> tuple[dict[int, list[Split]], dict[int, dict[str, tuple[Role, Split]]]]:
+        """For each step (by id): the splits it makes, and the roles of the names it binds
+        by splitting."""
+        at: dict[int, list[Split]] = {}
+        roles: dict[int, dict[str, tuple[Role, Split]]] = {}
+
+        def record(step: Step, names: tuple[str, ...], role: Role, split: Split) -> None:
+            roles.setdefault(id(step), {}).update({n: (role, split) for n in names})
+
+        splitters = any(c.kind == "splitter" for c in self.constructions)
+        candidates = {
+            id(f) for f in self.nb.cells if any(self._may_split(c, splitters) for c in f.calls)
+        }
+        for step in self.steps:
+            if id(step.facts) not in candidates:
+                continue
+            for split in self._call_splits(step):
+                at.setdefault(id(step), []).append(split)
+                record(step, split.train, "train", split)
+                record(step, split.held_out, "held-out", split)
+        for train_step, held_step, split in self._slice_splits():
+            at.setdefault(id(held_step), []).append(split)
+            record(train_step, split.train, "train", split)
+            record(held_step, split.held_out, "held-out", split)
+        return at, roles
+
+    @cached_property
+    def splits(self) -> list[Split]:
+        """Data divided into training and held-out parts (or cross-validated), in document order."""
+        return sorted(
+            (s for found in self._split_index[0].values() for s in found), key=lambda s: s.order
+        )
+
+    def splits_at(self, step: Step) -> list[Split]:
+        return self._split_index[0].get(id(step), [])
+
+    def _may_split(self, call: CallRef, splitters: bool) -> bool:
+        if call.attr == "split":
+            return splitters  # `line.split(",")` is everywhere
+        qualified = self.qualify(call.dotted)
+        return qualified is not None and (
+            qualified in _CROSS_VALIDATION
+            or qualified.endswith((".train_test_split", ".random_split", ".load_data"))
+        )
+
+    def _call_splits(self, step: Step) -> Iterator[Split]:
+        value = step.binds[0].value if step.binds else None
+        facts = step.facts
+        for call in self.step_calls(step):
+            qualified = self.qualify(_dotted(call.func))
+            order = self.order(facts, call)
+            if qualified in _CROSS_VALIDATION:
+                data = call.args[1:2] or [k.value for k in call.keywords if k.arg == "X"]
+                yield Split(
+                    facts,
+                    call,
+                    order,
+                    qualified.rpartition(".")[2],
+                    (),
+                    (),
+                    tuple(self.reads(data)),
+                )
+                continue
+            if call is not value:
+                continue  # a split binds names only when it is the whole value
+            roles = _split_roles(qualified, call, self, order)
+            if roles is None:
+                continue
+            api, role_of = roles
+            positioned = [b for b in step.binds if b.position is not None]
+            train = tuple(b.name for b in positioned if role_of(b.position or 0) == "train")
+            held = tuple(b.name for b in positioned if role_of(b.position or 0) == "held-out")
+            if held:
+                yield Split(
+                    facts, call, order, api, train, held, tuple(self.reads(_positional(call)))
+                )
+
+    def _slice_splits(self) -> Iterator[tuple[Step, Step, Split]]:
+        """`train = data[:n]` with `test = data[n:]`, both names telling their role."""
+        parts: dict[tuple[str, str, bool], tuple[Step, Bind, ast.Subscript]] = {}
+        for step in self.steps:
+            for bind in step.binds:
+                value = bind.value
+                if not (
+                    bind.rebinds
+                    and isinstance(value, ast.Subscript)
+                    and isinstance(value.slice, ast.Slice)
+                ):
+                    continue
+                cut = value.slice
+                bound = cut.upper if cut.lower is None else cut.lower if cut.upper is None else None
+                if bound is None or cut.step is not None:
+                    continue
+                head = cut.upper is not None
+                key = (ast.dump(value.value), ast.dump(bound))
+                other = parts.get((*key, not head))
+                if other is None:
+                    parts[(*key, head)] = (step, bind, value)
+                    continue
+                mine, theirs = _role_by_name(bind.name), _role_by_name(other[1].name)
+                if {mine, theirs} != {"train", "held-out"}:
+                    continue
+                held_step, held_bind, held_node = (
+                    (step, bind, value) if mine == "held-out" else other
+                )
+                train_step, train_bind = (step, bind) if mine == "train" else other[:2]
+                split = Split(
+                    held_step.facts,
+                    held_node,
+                    self.order(held_step.facts, held_node),
+                    "slice",
+                    (train_bind.name,),
+                    (held_bind.name,),
+                    self.scan(value.value).reads,
+                )
+                yield train_step, held_step, split
+
+    def walk_roles(self) -> Iterator[tuple[Step, dict[str, tuple[Role, Split]]]]:
+        """Module-level steps with the split role of every name just before each step:
+        split outputs and what derives from only one side of a split."""
+        state: dict[str, tuple[Role, Split]] = {}
+        by_step = self._split_index[1]
+        for step in self.steps:
+            yield step, state
+            roles = by_step.get(id(step), {})
+            self.propagate(state, step, lambda b: roles.get(b.name), _same_role)
+
+    # -- data loads ------------------------------------------------------------------------------
+
+    @cached_property
+    def loads(self) -> list[DataLoad]:
+        """Data files read into names: pandas/polars/NumPy/... readers, directly or through
+        a notebook function that returns what it reads."""
+        reads = [
+            a for a in self.nb.file_accesses if a.mode == "read" and a.api.startswith(_DATA_READERS)
+        ]
+        if not reads:
+            return []
+        loaders: dict[str, FileAccess] = {}
+        direct: dict[int, FileAccess] = {}
+        for access in reads:
+            function = self.function_of(access.facts, access.call.lineno)
+            if function is not None:
+                loaders.setdefault(function, access)
+            else:
+                direct[id(access.call)] = access
+        found: list[DataLoad] = []
+        for step in self.steps:
+            for bind in step.binds:
+                if bind.value is None:
+                    continue
+                for call in self.scan(bind.value).calls:
+                    hit = direct.get(id(call))
+                    if hit is None and isinstance(call.func, ast.Name):
+                        hit = loaders.get(call.func.id)
+                    if hit is not None:
+                        found.append(DataLoad(hit, step.order, (bind.name,)))
+                        break
+        return found
+
+
+def _same_role(found: list[tuple[Role, Split]]) -> tuple[Role, Split] | None:
+    """A value derived from one side of a split has its role; from both sides, none."""
+    return found[0] if all(role == found[0][0] for role, _ in found) else None
+
+
+_HELD_OUT_WORDS = frozenset({"test", "val", "valid", "validation", "holdout", "eval", "dev"})
+_TRAIN_WORDS = frozenset({"train", "training"})
+
+
+def _role_by_name(name: str) -> Role | None:
+    """`x_val`, `testX` are held out, `partial_x_train` is training data; others unknown."""
+    words = {w.lower() for w in re.findall(r"[a-z]+|[A-Z][a-z]*", name)}
+    if words & _HELD_OUT_WORDS:
+        return None if words & _TRAIN_WORDS else "held-out"
+    return "train" if words & _TRAIN_WORDS else None
+
+
+def _split_roles(
+    qualified: str | None, call: ast.Call, ml: MLFacts, order: Order
+) -> tuple[str, Callable[[int], Role]] | None:
+    """How a call that divides data assigns roles to the positions of its result."""
+    if qualified in (
+        "sklearn.model_selection.train_test_split",
+        "sklearn.cross_validation.train_test_split",
+    ):
+        return "train_test_split", lambda i: "train" if i % 2 == 0 else "held-out"
+    if qualified == "torch.utils.data.random_split":
+        return "random_split", lambda i: "train" if i == 0 else "held-out"
+    if (
+        qualified is not None
+        and qualified.startswith("keras.datasets.")
+        and qualified.endswith(".load_data")
+    ):
+        return "load_data", lambda i: "train" if i == 0 else "held-out"
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr == "split" and qualified is None:
+        splitter = ml.resolve(func.value, order)
+        if splitter is not None and splitter.kind == "splitter":
+            return "split", lambda i: "train" if i == 0 else "held-out"
+    return None
+
+
+def _is_neural(model: Construction) -> bool:
+    q = model.qualified
+    return q.startswith(("keras.", "torch", "tensorflow")) or "." not in q  # notebook nn classes
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _positional(call: ast.Call) -> list[ast.expr]:
+    return [a.value if isinstance(a, ast.Starred) else a for a in call.args]
+
+
+def _has_gradient_steps(facts: CellFacts) -> bool:
+    """`loss.backward()` with an argument-less `optimizer.step()`: PyTorch training."""
+    backward = step = False
+    for call in facts.calls:
+        if call.attr == "backward":
+            backward = True
+        elif call.attr == "step" and not call.node.args and not call.node.keywords:
+            step = True
+    return backward and step
+
+
+def _updates_weights(call: ast.Call) -> bool:
+    """`apply_gradients(zip(grads, model.trainable_weights))` trains a model; gradients
+    applied to an image (style transfer, DeepDream) do not."""
+    return any(
+        isinstance(node, ast.Attribute)
+        and node.attr in ("trainable_weights", "trainable_variables")
+        for arg in [*call.args, *(k.value for k in call.keywords)]
+        for node in ast.walk(arg)
+    )
+
+
+def _dotted(node: ast.expr) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+# -- the statement walk ------------------------------------------------------------------------
+
+
+def _cell_defs(tree: ast.Module) -> _CellDefs:
+    defs = _CellDefs()
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            end = stmt.end_lineno if stmt.end_lineno is not None else stmt.lineno
+            start = min([stmt.lineno, *(d.lineno for d in stmt.decorator_list)])
+            defs.functions.append((start, end, stmt.name))
+        elif isinstance(stmt, ast.ClassDef):
+            defs.classes.append(stmt)
+    return defs
+
+
+def _walk_cell(ml: MLFacts, facts: CellFacts) -> _CellInfo:
+    info = _CellInfo()
+    assert facts.tree is not None
+    _statements(ml, facts, facts.tree.body, info, module=True)
+    return info
+
+
+def _statements(
+    ml: MLFacts, facts: CellFacts, body: list[ast.stmt], info: _CellInfo, module: bool
+) -> None:
+    for stmt in body:
+        order = ml.order(facts, stmt)
+        exprs: tuple[ast.expr, ...] = ()
+        binds: list[Bind] = []
+        nested: list[list[ast.stmt]] = []
+        if isinstance(stmt, ast.Assign):
+            exprs = (stmt.value,)
+            for target in stmt.targets:
+                binds.extend(_binds(target, stmt.value))
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            exprs = (stmt.value,)
+            binds.extend(_binds(stmt.target, stmt.value))
+        elif isinstance(stmt, ast.AugAssign):
+            exprs = (stmt.value,)
+            base = _base_name(stmt.target)
+            if base is not None:
+                binds.append(Bind(base, stmt.value, rebinds=False))
+        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+            exprs = (stmt.iter,)
+            binds.extend(_binds(stmt.target, stmt.iter))
+            nested = [stmt.body, stmt.orelse]
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            exprs = tuple(item.context_expr for item in stmt.items)
+            for item in stmt.items:
+                if item.optional_vars is not None:
+                    binds.extend(_binds(item.optional_vars, item.context_expr))
+            nested = [stmt.body]
+        elif isinstance(stmt, (ast.If, ast.While)):
+            exprs = (stmt.test,)
+            nested = [stmt.body, stmt.orelse]
+        elif isinstance(stmt, (ast.Try, ast.TryStar)):
+            nested = [stmt.body, *(h.body for h in stmt.handlers), stmt.orelse, stmt.finalbody]
+        elif isinstance(stmt, ast.Match):
+            exprs = (stmt.subject,)
+            nested = [case.body for case in stmt.cases]
+        elif isinstance(stmt, (ast.Expr, ast.Return)) and stmt.value is not None:
+            exprs = (stmt.value,)
+        elif isinstance(stmt, ast.Assert):
+            exprs = (stmt.test,) if stmt.msg is None else (stmt.test, stmt.msg)
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            binds.append(Bind(stmt.name, None, rebinds=True))
+            _statements(ml, facts, stmt.body, info, module=False)
+        elif isinstance(stmt, ast.Delete):
+            binds.extend(
+                Bind(t.id, None, rebinds=True) for t in stmt.targets if isinstance(t, ast.Name)
+            )
+        for bind in binds:  # an element of an unpacked result is no known construction
+            known = bind.rebinds and bind.position is None
+            info.assigns.append((bind.name, order, bind.value if known else None))
+        if module and (exprs or binds):
+            info.steps.append(Step(facts, order, stmt, exprs, tuple(binds)))
+        for block in nested:
+            _statements(ml, facts, block, info, module)
+
+
+def _binds(target: ast.expr, value: ast.expr, position: int | None = None) -> Iterator[Bind]:
+    if isinstance(target, ast.Name):
+        yield Bind(target.id, value, rebinds=True, position=position)
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        pairwise = (
+            isinstance(value, (ast.Tuple, ast.List))
+            and len(value.elts) == len(target.elts)
+            and not any(isinstance(e, ast.Starred) for e in [*value.elts, *target.elts])
+        )
+        for i, element in enumerate(target.elts):
+            if pairwise:
+                assert isinstance(value, (ast.Tuple, ast.List))
+                yield from _binds(element, value.elts[i], None)
+            elif isinstance(element, ast.Starred):
+                yield from _binds(element.value, value, None)
+            else:
+                yield from _binds(element, value, i if position is None else position)
+    elif isinstance(target, (ast.Subscript, ast.Attribute, ast.Starred)):
+        base = _base_name(target)
+        if base is not None:
+            yield Bind(base, value, rebinds=False)
+
+
+def _base_name(target: ast.expr) -> str | None:
+    while isinstance(target, (ast.Subscript, ast.Attribute, ast.Starred)):
+        target = target.value
+    return target.id if isinstance(target, ast.Name) else None

@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from nbprod.analysis import AnalyzedNotebook
+from nbprod.findings import ChecklistArea, Finding, Severity
+from nbprod.rules.base import ExampleCell, Invalid, Rule, markdown_cell
+
+_ATX = re.compile(r"^ {0,3}#{1,6}[ \t]+\S")
+_SETEXT = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")
+_HTML_HEADING = re.compile(r"<h([1-6])[^>]*>.*?</h\1\s*>", re.I | re.S)
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_TAG = re.compile(r"<[^>]+>")
+_BARE_URL = re.compile(r"\b(?:https?|ftp)://\S+")
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_BOILERPLATE = re.compile(r"copyright|licen[cs]ed under|all rights reserved", re.I)
+
+
+class MissingObjective(Rule):
+    """## What it does
+    Flags a notebook that does not open with its objective: a markdown heading and some
+    text before the first code cell. Some text means at least `min-objective-words` words
+    (default 10, about one sentence) outside headings, links' targets, images and
+    copyright or license notices; code cells holding only comments or blanks do not
+    count as code, and notebooks without code are skipped.
+
+    ## Why is this bad?
+    The first item of the production checklist is to frame the problem: what is
+    predicted, for whom, and how success is measured. Without it a reader cannot judge
+    the results, and the notebook cannot be turned into a maintained pipeline.
+
+    ## Example
+        [1] import pandas as pd
+        [2] df = pd.read_csv("data/raw/customers.csv")
+
+    ## Use instead
+        # Customer churn: who will cancel next quarter?
+        Rank current customers by churn risk so the retention team calls the riskiest
+        first. Metric: ROC AUC on a held-out 20 % split.
+    """
+
+    code = "NBP501"
+    name = "missing-objective"
+    area = ChecklistArea.DOCUMENTATION
+    severity = Severity.WARNING
+    checklist_item = "Frame the problem: state the objective and the metric first"
+    options = {"min-objective-words": 10}
+
+    valid = [
+        [
+            markdown_cell(
+                "# Churn\n\nPredict which customers cancel next quarter; metric: ROC AUC on a held-out split."
+            ),
+            "import pandas as pd",
+        ],
+        [
+            markdown_cell("Copyright 2024 Acme. Licensed under the Apache License, Version 2.0."),
+            "# @title License\n# comments only",
+            markdown_cell(
+                "Customer churn\n==============\nThis notebook ranks customers by their risk of leaving the service."
+            ),
+            "import pandas as pd",
+        ],
+        [
+            markdown_cell("<h1>Sales forecast</h1>\n<p>We forecast weekly sales per store for the next quarter.</p>"),
+            "x = 1",
+        ],
+        [markdown_cell("# Notes"), markdown_cell("Only text here, no code at all.")],
+    ]
+    invalid = [
+        Invalid([ExampleCell("---\ntitle: churn\n---", "raw", None), "import pandas as pd"], at=[(1, 1)]),
+        Invalid(
+            ["import pandas as pd", markdown_cell("# Churn\n\nPredict which customers cancel next quarter.")],
+            at=[(0, 1)],
+        ),
+        Invalid(
+            [
+                markdown_cell("# Pokemon"),
+                markdown_cell("### Introduction:\n\nThis time you will create the data."),
+                "x = 1",
+            ],
+            at=[(0, 1)],
+        ),
+        Invalid(
+            [
+                markdown_cell("This is a companion notebook for the book, with code blocks and section titles only."),
+                "x = 1",
+            ],
+            at=[(0, 1)],
+        ),
+        Invalid(
+            [
+                markdown_cell(
+                    "Copyright (c) Microsoft Corporation. All rights reserved.\nLicensed under the MIT License."
+                ),
+                markdown_cell("![Impressions](https://example.org/pixel.png)\n# Spark session on a pool"),
+                "!pip install azureml",
+            ],
+            at=[(0, 1)],
+        ),
+    ]
+
+    def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
+        cells = nb.notebook.cells
+        first_code = next((c for c in cells if c.kind == "code" and _has_code(c.source)), None)
+        if first_code is None:
+            return
+        leading = [c.source for c in cells[: first_code.index] if c.kind == "markdown"]
+        heading, words = _heading_and_words("\n\n".join(leading))
+        minimum = int(self.option("min-objective-words"))
+        if heading and words >= minimum:
+            return
+        if not leading:
+            problem = f"no markdown before the first code cell (cell {first_code.number})"
+        elif not heading:
+            problem = f"the markdown before the first code cell (cell {first_code.number}) has no heading"
+        else:
+            problem = (
+                f"the markdown before the first code cell (cell {first_code.number}) has"
+                f" {words} word{'s' if words != 1 else ''} of text besides headings (fewer than {minimum})"
+            )
+        yield self.finding(
+            nb,
+            next(c for c in cells if c.kind != "raw"),  # the top of the notebook
+            f"no objective stated up front: {problem}; open with a title and a few sentences on"
+            " what is predicted, why, and with which metric",
+        )
+
+
+def _has_code(source: str) -> bool:
+    return any(line.strip() and not line.lstrip().startswith("#") for line in source.split("\n"))
+
+
+def _heading_and_words(markdown: str) -> tuple[bool, int]:
+    """Whether ``markdown`` has a heading, and how many words of prose it has."""
+    heading = _HTML_HEADING.search(markdown) is not None
+    markdown = _HTML_HEADING.sub("\n\n", markdown)
+    words = 0
+    for paragraph in re.split(r"\n[ \t]*\n", markdown):
+        lines = paragraph.split("\n")
+        prose: list[str] = []
+        for i, line in enumerate(lines):
+            if _ATX.match(line):
+                heading = True
+            elif i + 1 < len(lines) and line.strip() and _SETEXT.match(lines[i + 1]):
+                heading = True  # the text line of a setext heading
+            elif not _SETEXT.match(line):
+                prose.append(line)
+        text = "\n".join(prose)
+        if _BOILERPLATE.search(text):
+            continue
+        text = _BARE_URL.sub(" ", _TAG.sub(" ", _LINK.sub(r"\1", _IMAGE.sub(" ", text))))
+        words += len(_WORD.findall(text))
+    return heading, words

