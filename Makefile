@@ -6,10 +6,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lab install bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml labextension/package.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	HATCH_BUILD_HOOK_ENABLE_JUPYTER_BUILDER=1 $(BIN)/python -m pip install --quiet -e '.[test,lab]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -19,9 +19,12 @@ install: $(STAMP)
 demo: install
 	$(BIN)/nbprod check examples/ || [ $$? -eq 1 ]
 
+# Python tests (real Jupyter server, real pre-commit, exported packages), mypy, then the
+# JupyterLab extension's Jest and browser tests (Debian's Chromium, installed if missing).
 test: install
 	$(BIN)/python -m pytest
 	$(BIN)/python -m mypy --strict nbprod
+	PATH="$(abspath $(BIN)):$$PATH" bash labextension/test.sh
 
 lab: install
 	$(BIN)/jupyter lab examples/

@@ -1,0 +1,132 @@
+/**
+ * The nbprod REST API (`<base_url>/nbprod/...`) and the one Finding schema it returns,
+ * the same JSON `nbprod check --format json` prints. Only the model calls this.
+ */
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+export type Severity = 'error' | 'warning' | 'info';
+export type Area = 'execution' | 'data' | 'experiments' | 'code-health' | 'documentation';
+
+export interface Finding {
+  code: string;
+  name: string;
+  message: string;
+  severity: Severity;
+  area: Area;
+  filename: string;
+  /** 0-based index into the notebook's cells, as sent. */
+  cell_index: number;
+  cell_id: string | null;
+  /** 1-based, within the cell. */
+  line: number;
+  column: number;
+  end_line: number;
+  end_column: number;
+  fix: unknown;
+}
+
+export interface CheckReport {
+  version: string;
+  files_checked: number;
+  findings: Finding[];
+  errors: Array<{ filename: string; message: string }>;
+  skipped: Array<{ filename: string; reason: string }>;
+}
+
+export interface RuleInfo {
+  code: string;
+  name: string;
+  area: Area;
+  severity: Severity;
+  summary: string;
+  docs: string;
+}
+
+export interface ExportRequest {
+  /** The notebook, relative to the server root. */
+  path: string;
+  /** The package directory to write, relative to the server root. */
+  output: string;
+  /** Overwrite generated files that were edited by hand. */
+  force?: boolean;
+  package?: string;
+}
+
+/** `ExportResult.to_json()`: paths relative to the server root or the package. */
+export interface ExportReport {
+  notebook: string;
+  out_dir: string;
+  package: string;
+  exit_code: number;
+  /** The notebook or its settings could not be read: nothing was planned. */
+  error: string | null;
+  written: string[];
+  unchanged: string[];
+  removed?: string[];
+  /** Generated files edited by hand, left alone (force overwrites them). */
+  refused: Array<{ path: string; status: string; reason: string | null }>;
+  /** Cells that cannot become package code, and why. */
+  refusals: Array<{ location: string; reason: string }>;
+  notes: string[];
+}
+
+/** What the model needs from the server: lets tests swap in a fake. */
+export interface INbprodApi {
+  check(path: string, notebook: object, signal?: AbortSignal): Promise<CheckReport>;
+  rules(): Promise<RuleInfo[]>;
+  exportPackage(request: ExportRequest): Promise<ExportReport>;
+}
+
+/** A non-2xx answer, carrying the server's JSON message. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export class NbprodClient implements INbprodApi {
+  constructor(private readonly _settings: ServerConnection.ISettings = ServerConnection.makeSettings()) {}
+
+  async rules(): Promise<RuleInfo[]> {
+    const body = await this._request<{ rules: RuleInfo[] }>('rules', { method: 'GET' });
+    return body.rules;
+  }
+
+  check(path: string, notebook: object, signal?: AbortSignal): Promise<CheckReport> {
+    return this._request<CheckReport>('check', {
+      method: 'POST',
+      body: JSON.stringify({ path, notebook }),
+      signal
+    });
+  }
+
+  exportPackage(request: ExportRequest): Promise<ExportReport> {
+    return this._request<ExportReport>('export', { method: 'POST', body: JSON.stringify(request) });
+  }
+
+  private async _request<T>(endpoint: string, init: RequestInit): Promise<T> {
+    const url = URLExt.join(this._settings.baseUrl, 'nbprod', endpoint);
+    // An aborted request rejects with a NetworkError; the model drops superseded ones.
+    const response = await ServerConnection.makeRequest(url, init, this._settings);
+    const text = await response.text();
+    let data: unknown = null;
+    try {
+      data = text ? JSON.parse(text) : null;
+    } catch {
+      // a proxy's HTML error page: reported by status below
+    }
+    if (!response.ok) {
+      const message =
+        data !== null && typeof data === 'object' && 'message' in data && typeof data.message === 'string'
+          ? data.message
+          : `${response.status} ${response.statusText}`;
+      throw new ApiError(response.status, message);
+    }
+    return data as T;
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * nbprod for JupyterLab: the "Production checklist" sidebar, cell marks, a status-bar
+ * count and the check / tag / export commands. This file only wires the pieces.
+ */
+import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { Dialog, ICommandPalette, InputDialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
+import { Cell, ICellModel, MarkdownCell } from '@jupyterlab/cells';
+import { PathExt } from '@jupyterlab/coreutils';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStatusBar } from '@jupyterlab/statusbar';
+import { Signal } from '@lumino/signaling';
+import React from 'react';
+
+import { ApiError, ExportReport, ExportRequest, Finding, NbprodClient } from './api';
+import { CellMarks } from './cellmarks';
+import { ChecklistModel, DEFAULT_SETTINGS, ISettings } from './model';
+import { NotebookWatcher } from './notebooks';
+import { ChecklistPanel, ChecklistStatus, ExportSummary } from './panel';
+
+const PLUGIN_ID = 'nbprod:plugin';
+
+export namespace CommandIDs {
+  export const check = 'nbprod:check';
+  export const tagExport = 'nbprod:tag-export';
+  export const exportPackage = 'nbprod:export';
+  export const open = 'nbprod:open-checklist';
+}
+
+const EXPORT_TAG = 'export';
+
+function isExportTag(tag: string): boolean {
+  return tag === EXPORT_TAG || tag.startsWith(`${EXPORT_TAG}:`);
+}
+
+function tagsOf(model: ICellModel): string[] {
+  const tags = model.getMetadata('tags');
+  return Array.isArray(tags) ? tags.filter((t): t is string => typeof t === 'string') : [];
+}
+
+function readSettings(settings: ISettingRegistry.ISettings): ISettings {
+  const composite = settings.composite;
+  return {
+    autoCheck: typeof composite.autoCheck === 'boolean' ? composite.autoCheck : DEFAULT_SETTINGS.autoCheck,
+    debounceMs: typeof composite.debounceMs === 'number' ? composite.debounceMs : DEFAULT_SETTINGS.debounceMs,
+    ignore: Array.isArray(composite.ignore) ? composite.ignore.filter((s): s is string => typeof s === 'string') : []
+  };
+}
+
+/** Activate the finding's cell, scroll it into view and put the cursor on the line. */
+async function reveal(app: JupyterFrontEnd, panel: NotebookPanel, finding: Finding): Promise<void> {
+  const notebook = panel.content;
+  let index = finding.cell_id !== null ? notebook.widgets.findIndex(c => c.model.id === finding.cell_id) : -1;
+  if (index < 0) {
+    index = finding.cell_index;
+  }
+  if (index < 0 || index >= notebook.widgets.length) {
+    return;
+  }
+  app.shell.activateById(panel.id);
+  notebook.deselectAll();
+  notebook.activeCellIndex = index;
+  await notebook.scrollToItem(index, 'center');
+  const cell: Cell = notebook.widgets[index];
+  await cell.ready; // a windowed notebook builds the editor only once the cell is shown
+  if (cell instanceof MarkdownCell) {
+    notebook.mode = 'command'; // a rendered markdown cell has no cursor to place
+    return;
+  }
+  notebook.mode = 'edit';
+  const editor = cell.editor;
+  if (editor) {
+    const line = Math.min(Math.max(finding.line - 1, 0), editor.lineCount - 1);
+    editor.setCursorPosition({ line, column: Math.max(finding.column - 1, 0) });
+    editor.focus();
+  }
+}
+
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: PLUGIN_ID,
+  description: 'Production-checklist findings for the active notebook, live hidden state and export.',
+  autoStart: true,
+  requires: [INotebookTracker],
+  optional: [ICommandPalette, ISettingRegistry, IStatusBar],
+  activate: (
+    app: JupyterFrontEnd,
+    tracker: INotebookTracker,
+    palette: ICommandPalette | null,
+    settingRegistry: ISettingRegistry | null,
+    statusBar: IStatusBar | null
+  ) => {
+    const model = new ChecklistModel(new NbprodClient());
+    const watcher = new NotebookWatcher(tracker, model);
+    new CellMarks(tracker, model, panel => watcher.handleFor(panel));
+
+    model.loadRules().catch(error => console.warn('nbprod: could not load the rule catalog', error));
+
+    const sidebar = new ChecklistPanel(model, {
+      reveal: finding => {
+        const panel = tracker.currentWidget;
+        if (panel) {
+          void reveal(app, panel, finding);
+        }
+      },
+      check: () => void model.check(),
+      rule: code => model.rule(code)
+    });
+    app.shell.add(sidebar, 'right', { rank: 600 });
+    const openSidebar = (): void => app.shell.activateById(sidebar.id);
+
+    if (settingRegistry) {
+      settingRegistry
+        .load(PLUGIN_ID)
+        .then(settings => {
+          model.updateSettings(readSettings(settings));
+          settings.changed.connect(() => model.updateSettings(readSettings(settings)));
+        })
+        .catch(error => console.warn('nbprod: could not load settings', error));
+    }
+
+    const { commands } = app;
+    commands.addCommand(CommandIDs.check, {
+      label: 'Check notebook',
+      caption: 'Check the notebook against the production checklist now',
+      isEnabled: () => tracker.currentWidget !== null,
+      execute: async () => {
+        openSidebar();
+        await model.check();
+      }
+    });
+
+    commands.addCommand(CommandIDs.open, {
+      label: 'Show production checklist',
+      execute: openSidebar
+    });
+
+    commands.addCommand(CommandIDs.tagExport, {
+      label: 'Tag cell for export',
+      caption: 'Toggle the "export" tag on the selected cells',
+      isEnabled: () => tracker.activeCell !== null,
+      isToggled: () => {
+        const cell = tracker.activeCell;
+        return cell !== null && tagsOf(cell.model).some(isExportTag);
+      },
+      execute: () => {
+        const notebook = tracker.currentWidget?.content;
+        const active = tracker.activeCell;
+        if (!notebook || !active) {
+          return;
+        }
+        // The active cell decides: tag all selected cells, or untag them all.
+        const tag = !tagsOf(active.model).some(isExportTag);
+        for (const cell of notebook.widgets.filter(c => notebook.isSelectedOrActive(c))) {
+          const kept = tagsOf(cell.model).filter(t => !isExportTag(t));
+          const tags = tag ? [...kept, EXPORT_TAG] : kept;
+          if (tags.length > 0) {
+            cell.model.setMetadata('tags', tags);
+          } else {
+            cell.model.deleteMetadata('tags');
+          }
+        }
+        commands.notifyCommandChanged(CommandIDs.tagExport);
+      }
+    });
+
+    commands.addCommand(CommandIDs.exportPackage, {
+      label: 'Export tagged cells to package…',
+      caption: 'Write the cells tagged "export" as a tested Python package',
+      isEnabled: () => tracker.currentWidget !== null,
+      execute: async () => {
+        const panel = tracker.currentWidget;
+        if (!panel) {
+          return;
+        }
+        const path = panel.context.localPath;
+        const stem = PathExt.basename(path, PathExt.extname(path))
+          .replace(/[^A-Za-z0-9_]+/g, '_')
+          .toLowerCase();
+        const answer = await InputDialog.getText({
+          title: 'Export tagged cells to package',
+          label: 'Package directory, relative to the server root',
+          text: PathExt.join(PathExt.dirname(path), `${stem}_package`)
+        });
+        if (!answer.button.accept || !answer.value) {
+          return;
+        }
+        if (panel.context.model.dirty) {
+          await panel.context.save(); // the exporter reads the file: export what is on screen
+        }
+        await runExport(model, { path, output: answer.value });
+      }
+    });
+
+    if (palette) {
+      const category = 'Production checklist';
+      for (const command of [CommandIDs.check, CommandIDs.tagExport, CommandIDs.exportPackage, CommandIDs.open]) {
+        palette.addItem({ command, category });
+      }
+    }
+
+    if (statusBar) {
+      const activeChanged = new Signal<ChecklistModel, void>(model);
+      tracker.currentChanged.connect(() => activeChanged.emit());
+      statusBar.registerStatusItem('nbprod:status', {
+        item: new ChecklistStatus(model, openSidebar),
+        align: 'left',
+        rank: 4,
+        isActive: () => tracker.currentWidget !== null,
+        activeStateChanged: activeChanged
+      });
+    }
+  }
+};
+
+async function runExport(model: ChecklistModel, request: ExportRequest): Promise<void> {
+  let report: ExportReport;
+  try {
+    report = await model.exportPackage(request);
+  } catch (error) {
+    const title = error instanceof ApiError && error.status === 501 ? 'Export not available' : 'Export failed';
+    await showErrorMessage(title, error instanceof Error ? error.message : String(error));
+    return;
+  }
+  if (report.error) {
+    await showErrorMessage('Export failed', report.error);
+    return;
+  }
+  const body = React.createElement(ExportSummary, { report });
+  if (report.refused.length > 0 && !request.force && report.refusals.length === 0) {
+    // Generated files were edited by hand: offer to overwrite them, never silently.
+    const answer = await showDialog({
+      title: 'Export refused',
+      body,
+      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Overwrite' })]
+    });
+    if (answer.button.accept) {
+      await runExport(model, { ...request, force: true });
+    }
+    return;
+  }
+  const refused = report.refusals.length > 0 || report.refused.length > 0;
+  await showDialog({ title: refused ? 'Export refused' : 'Package exported', body, buttons: [Dialog.okButton()] });
+}
+
+export default plugin;

@@ -1,0 +1,129 @@
+/**
+ * The JupyterLab side of the model: each open notebook panel becomes an
+ * INotebookHandle, and its edits, executions and kernel restarts reach the model.
+ */
+import { Cell } from '@jupyterlab/cells';
+import { INotebookTracker, Notebook, NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
+import { IDisposable } from '@lumino/disposable';
+import { Signal } from '@lumino/signaling';
+
+import type { ILiveCell } from './hiddenstate';
+import { ChecklistModel, INotebookHandle } from './model';
+
+export class PanelHandle implements INotebookHandle {
+  constructor(readonly panel: NotebookPanel) {}
+
+  get id(): string {
+    return this.panel.id;
+  }
+
+  get path(): string {
+    return this.panel.context.localPath; // without a drive prefix: the server's API path
+  }
+
+  toJSON(): object {
+    const json = this.panel.content.model?.toJSON();
+    return typeof json === 'object' && json !== null
+      ? json
+      : { cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 };
+  }
+
+  cells(): ILiveCell[] {
+    const cells: ILiveCell[] = [];
+    const model = this.panel.content.model;
+    if (model) {
+      for (const cell of model.cells) {
+        const kind = cell.type === 'code' || cell.type === 'markdown' ? cell.type : 'raw';
+        cells.push({ id: cell.id, source: cell.sharedModel.getSource(), kind });
+      }
+    }
+    return cells;
+  }
+}
+
+interface IExecutionArgs {
+  notebook: Notebook;
+  cell: Cell;
+}
+
+export class NotebookWatcher implements IDisposable {
+  private _handles = new Map<NotebookPanel, PanelHandle>();
+  /** Source of each cell when its execution was scheduled: what the kernel runs. */
+  private _scheduled = new WeakMap<Cell, string>();
+  private _disposed = false;
+
+  constructor(
+    private readonly _tracker: INotebookTracker,
+    private readonly _model: ChecklistModel
+  ) {
+    _tracker.forEach(panel => this._add(panel));
+    _tracker.widgetAdded.connect((_, panel) => this._add(panel), this);
+    _tracker.currentChanged.connect(this._onCurrentChanged, this);
+    NotebookActions.executionScheduled.connect(this._onScheduled, this);
+    NotebookActions.executed.connect(this._onExecuted, this);
+    this._onCurrentChanged();
+  }
+
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+
+  handleFor(panel: NotebookPanel): PanelHandle | undefined {
+    return this._handles.get(panel);
+  }
+
+  dispose(): void {
+    this._disposed = true;
+    NotebookActions.executionScheduled.disconnect(this._onScheduled, this);
+    NotebookActions.executed.disconnect(this._onExecuted, this);
+    Signal.clearData(this);
+  }
+
+  private _add(panel: NotebookPanel): void {
+    if (this._handles.has(panel)) {
+      return;
+    }
+    const handle = new PanelHandle(panel);
+    this._handles.set(panel, handle);
+    this._model.open(handle);
+    // modelContentChanged follows the notebook's model even if it is swapped (revert).
+    panel.content.modelContentChanged.connect(() => this._model.contentChanged(handle), this);
+    panel.sessionContext.statusChanged.connect((_, status) => {
+      if (status === 'restarting' || status === 'autorestarting') {
+        this._model.kernelReset(handle);
+      }
+    }, this);
+    panel.sessionContext.kernelChanged.connect(() => this._model.kernelReset(handle), this);
+    panel.disposed.connect(() => {
+      this._model.close(handle);
+      this._handles.delete(panel);
+    }, this);
+  }
+
+  private _onCurrentChanged(): void {
+    const panel = this._tracker.currentWidget;
+    if (panel) {
+      this._add(panel); // the tracker may announce it as current before widgetAdded
+    }
+    this._model.setActive(panel ? (this._handles.get(panel) ?? null) : null);
+  }
+
+  private _onScheduled(_: unknown, { cell }: IExecutionArgs): void {
+    if (cell.model.type === 'code') {
+      this._scheduled.set(cell, cell.model.sharedModel.getSource());
+    }
+  }
+
+  private _onExecuted(_: unknown, { notebook, cell }: IExecutionArgs): void {
+    if (cell.model.type !== 'code') {
+      return; // "running" a markdown cell renders it: nothing reaches the kernel
+    }
+    const panel = [...this._handles.keys()].find(p => p.content === notebook);
+    const handle = panel && this._handles.get(panel);
+    if (handle) {
+      const source = this._scheduled.get(cell) ?? cell.model.sharedModel.getSource();
+      this._scheduled.delete(cell);
+      this._model.cellExecuted(handle, cell.model.id, source);
+    }
+  }
+}
