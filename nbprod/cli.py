@@ -1,4 +1,4 @@
-"""``nbprod check | rules | explain``."""
+"""``nbprod check | export | rules | explain``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from pathlib import Path
 from nbprod import __version__
 from nbprod.config import ConfigError, Settings, load_settings
 from nbprod.discovery import DiscoveryError, find_notebooks
+from nbprod.export.cli import register as export_register
+from nbprod.export.cli import run as export_run
 from nbprod.progress import Progress
 from nbprod.reporters import FORMATS, reporter
 from nbprod.reporters.text import statistics
@@ -53,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=("text", "json", "markdown"), default="text",
         help="markdown is the rule catalog in docs/rules.md",
     )  # fmt: skip
+    export_register(sub)
     explain = sub.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("rule", help="rule code or name, e.g. NBP104 or use-before-definition")
     return parser
@@ -65,6 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rules(args.format)
         if args.command == "explain":
             return _explain(args.rule)
+        if args.command == "export":
+            return export_run(args)
         return _check(args)
     except ConfigError as exc:
         print(f"nbprod: error: {exc}", file=sys.stderr)

@@ -1,0 +1,115 @@
+"""``nbprod export NOTEBOOK [--package NAME] [--out DIR] [--check] [--force] [--verify]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from nbprod.export.api import EXIT_OUTDATED, ExportResult, export_notebook
+from nbprod.export.select import roles
+from nbprod.notebook import NotebookError, load_notebook
+from nbprod.export.verify import verify
+
+_VERBS = {"written": "wrote", "removed": "removed", "outdated": "out of date", "refused": "refused",
+          "skipped": "skipped", "unchanged": "unchanged"}  # fmt: skip
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "export",
+        help="export tagged cells to a typed, tested, formatted package",
+        description="Export a notebook's `export`/`test`/`parameters` cells to a Python package.",
+    )
+    parser.add_argument(
+        "notebooks",
+        type=Path,
+        nargs="+",
+        metavar="NOTEBOOK",
+        help="the notebook(s), never modified; with several (as pre-commit passes them),"
+        " those without export tags are skipped",
+    )
+    parser.add_argument(
+        "--package", metavar="NAME", help="package name (default: from the notebook's name)"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="output directory (default: [tool.nbprod.export] out, else ./<package-name>)",
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if the package is out of date"
+    )
+    parser.add_argument("--force", action="store_true", help="overwrite files edited by hand")
+    parser.add_argument(
+        "--verify", action="store_true", help="run black, isort, mypy and pytest on the result"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    if len(args.notebooks) > 1 and (args.out is not None or args.package is not None):
+        print("nbprod: error: --out and --package need a single notebook", file=sys.stderr)
+        return 2
+    if len(args.notebooks) == 1:
+        return _run_one(args, args.notebooks[0])
+    codes = [_run_one(args, nb) for nb in args.notebooks if _has_export_cells(nb)]
+    return max(codes, default=0)
+
+
+def _has_export_cells(path: Path) -> bool:
+    """Whether any cell is selected for export; unreadable files count, to report them."""
+    try:
+        notebook = load_notebook(path)
+    except NotebookError:
+        return True
+    return any(role.kind == "export" for cell in notebook.cells for role in roles(cell))
+
+
+def _run_one(args: argparse.Namespace, notebook: Path) -> int:
+    result = export_notebook(notebook, args.out, args.package, check=args.check, force=args.force)
+    report(result, sys.stdout, sys.stderr)
+    code = result.exit_code
+    if args.verify and code == 0:
+        failed = False
+        for step in verify(Path(result.out_dir)):
+            status = "skipped" if step.skipped else ("ok" if step.ok else "FAILED")
+            print(f"verify {step.name:<6} {status} ({step.seconds:.1f}s)")
+            if not step.ok:
+                failed = True
+                print(_indent(step.output))
+        if failed:
+            code = EXIT_OUTDATED
+    return code
+
+
+def report(result: ExportResult, out: TextIO, err: TextIO) -> None:
+    if result.error:
+        print(f"nbprod: error: {result.notebook}: {result.error}", file=err)
+        return
+    for refusal in result.refusals:
+        print(f"{refusal.message(result.notebook)}", file=err)
+    for status in result.files:
+        if status.status == "unchanged":
+            continue
+        reason = f" ({status.reason})" if status.reason and status.status != "written" else ""
+        print(f"{_VERBS[status.status]:<11} {Path(result.out_dir) / status.path}{reason}", file=out)
+    for note in result.notes:
+        print(f"note: {note}", file=out)
+    unchanged = len(result.paths("unchanged"))
+    if result.refusals:
+        print(
+            f"nbprod: export refused: {len(result.refusals)} problem(s); nothing was written",
+            file=err,
+        )
+    elif result.check:
+        state = "out of date" if result.outdated else "up to date"
+        print(f"{result.out_dir}: {state} ({unchanged} file(s) unchanged)", file=out)
+    else:
+        print(f"{result.out_dir}: package {result.package} exported in {result.seconds:.1f}s "
+              f"({unchanged} file(s) unchanged)", file=out)  # fmt: skip
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.splitlines()[-40:])

@@ -1,0 +1,132 @@
+"""Annotations for lifted functions, from what the notebook shows about each name.
+
+In order of trust: the type of a value the notebook displayed (its recorded output),
+the type of the literal a name was bound to, the annotation of the exported function
+whose call produced it; otherwise ``Any``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libcst as cst
+
+from nbprod.export.cells import CellInfo
+from nbprod.export.model import ImportSpec
+from nbprod.export.types import recorded_type, source_literal_type
+
+_EMPTY = cst.Module([])
+
+
+class TypeInference:
+    def __init__(
+        self, infos: Sequence[CellInfo], aliases: dict[str, ImportSpec], taken: set[str]
+    ) -> None:
+        self.infos = infos
+        self.aliases = aliases  # extended with the imports annotations need
+        self.taken = taken  # every name the notebook binds: an added import must not shadow one
+        self.annotations: dict[str, str] = {}  # exported function -> its return annotation
+        self.classes: set[str] = set()
+        self.returned: dict[tuple[int, str], str] = (
+            {}
+        )  # (position, name) -> type of a lifted return
+
+    # -- rendering -------------------------------------------------------------
+
+    @property
+    def any(self) -> str:
+        return self.ref(("typing", "Any"))
+
+    def ref(self, kind: tuple[str, str] | str) -> str:
+        """Source for a type: builtins as is, library types through the notebook's aliases."""
+        if isinstance(kind, str):
+            return kind if kind != "Any" else self.any
+        module, attr = kind
+        for alias, spec in self.aliases.items():
+            if spec.module == module and spec.obj is None:
+                return f"{alias}.{attr}"
+            if spec.module == module and spec.obj == attr:
+                return alias
+        if attr not in self.taken and module == "typing":
+            self.aliases.setdefault(attr, ImportSpec(module, attr))
+            return attr
+        if module not in self.taken:
+            self.aliases.setdefault(module, ImportSpec(module))
+            return f"{module}.{attr}"
+        return "object"
+
+    # -- inference -----------------------------------------------------------
+
+    def displayed(self, name: str, start: int, stop: int) -> str | None:
+        """The type of ``name`` as displayed by a cell in positions [start, stop)."""
+        for info in self.infos[max(start, 0) : stop]:
+            if info.displayed not in (name, "." + name):
+                continue
+            for output in info.cell.outputs:
+                if output.get("output_type") != "execute_result":
+                    continue
+                data = output.get("data")
+                kind = recorded_type(data) if isinstance(data, dict) else None
+                if kind is None or (info.displayed.startswith(".") and isinstance(kind, str)):
+                    continue
+                if kind == "None":
+                    continue
+                return self.ref(kind)
+        return None
+
+    def bound_type(self, info: CellInfo, name: str) -> str | None:
+        """The type of the single value ``info`` binds ``name`` to, when it is evident."""
+        scope = info.scope
+        if scope is None or len(scope.bindings.get(name, ())) != 1:
+            return None
+        stmt = scope.module.body[scope.bindings[name][0].statement]
+        if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+            return None
+        small = stmt.body[0]
+        if not (
+            isinstance(small, cst.Assign)
+            and len(small.targets) == 1
+            and isinstance(small.targets[0].target, cst.Name)
+            and small.targets[0].target.value == name
+        ):
+            return None
+        value = small.value
+        literal = source_literal_type(_EMPTY.code_for_node(value))
+        if literal is not None:
+            return None if literal == "None" or "Any" in literal else literal
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name):
+            callee = value.func.value
+            if callee in self.classes:
+                return callee
+            return self.annotations.get(callee)
+        return None
+
+    def param(self, name: str, position: int) -> str:
+        producer = self._last_binder(name, position)
+        if producer is None:  # bound by a magic or a cell that is not Python
+            return self.displayed(name, 0, position) or self.any
+        if producer is not None:
+            found = (
+                self.displayed(name, producer.position, position)
+                or self.returned.get((producer.position, name))
+                or self.bound_type(producer, name)
+            )
+            if found is not None:
+                return found
+        return self.any
+
+    def result(self, name: str, info: CellInfo) -> str:
+        stop = len(self.infos)
+        for later in self.infos[info.position + 1 :]:
+            if name in later.bound and name not in later.free:
+                stop = later.position
+                break
+        found = self.displayed(name, info.position, stop) or self.bound_type(info, name) or self.any
+        self.returned[(info.position, name)] = found
+        return found
+
+    def _last_binder(self, name: str, position: int) -> CellInfo | None:
+        for info in reversed(self.infos[:position]):
+            if name in info.bound:
+                return info
+        return None

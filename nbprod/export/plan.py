@@ -1,0 +1,430 @@
+"""Notebook -> ExportPlan: which code goes to which module, lifted how, or refused why.
+
+A cell of definitions (defs, classes, imports, literal constants) is copied. Any
+other top-level code is lifted into a function; the definitions of a mixed cell
+stay at module level beside it. Everything that would make the package silently
+differ from the notebook is refused with the cell and line, and planning goes on
+so the user sees every refusal at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+
+from nbprod.export.cells import CellInfo, analyse_cell, check_exportable
+from nbprod.export.inference import TypeInference
+from nbprod.export.model import (
+    ConfigPlan,
+    ExportPlan,
+    ExportRefused,
+    ImportSpec,
+    Lifted,
+    ModulePlan,
+    Namespace,
+    Refusal,
+    Unit,
+)
+from nbprod.export.mutations import find_mutations
+from nbprod.export.naming import cell_name, heading_above, slugify, unique
+from nbprod.export.plan_tests import plan_tests
+from nbprod.export.readme import readme_from
+from nbprod.export.scope import CellScope
+from nbprod.export.select import Role, default_module
+from nbprod.export.statements import (
+    bound_in,
+    classify,
+    hoisted_names,
+    parameter_names,
+    statement_name,
+)
+from nbprod.export.transforms import Annotate, ConfigFromParameters, LiftCellToFunction, ReadConfig
+from nbprod.notebook.model import Notebook
+
+
+@dataclass(slots=True)
+class _Parts:
+    """Top-level statement indexes of a cell, by what becomes of them."""
+
+    hoisted: list[int] = field(default_factory=list)
+    lifted: list[int] = field(default_factory=list)
+
+
+def plan_export(notebook: Notebook, package: str, module: str = "core") -> ExportPlan:
+    return _Planner(notebook, package, module).run()
+
+
+class _Planner:
+    def __init__(self, notebook: Notebook, package: str, module: str) -> None:
+        self.nb = notebook
+        self.plan = ExportPlan(package=package, filename=notebook.filename)
+        self.infos = [analyse_cell(c, i) for i, c in enumerate(notebook.code_cells)]
+        self.ns = Namespace(package)
+        self.default = module
+        self.modules: dict[str, ModulePlan] = {}
+        self.taken: set[str] = set()
+        self.refused: set[int] = set()
+        self.types = TypeInference(self.infos, self.ns.aliases, self.taken)
+
+    def refuse(self, info: CellInfo | None, exc: ExportRefused) -> None:
+        self.plan.refusals.append(Refusal(exc.reason, info.cell if info else None, exc.line))
+        if info is not None:
+            self.refused.add(info.position)
+
+    # -- the pipeline ----------------------------------------------------------
+
+    def run(self) -> ExportPlan:
+        if not self.nb.is_python:
+            self.refuse(
+                None, ExportRefused(f"the notebook's language is {self.nb.language}, not Python")
+            )
+            return self.plan
+        try:
+            self.default = default_module(self.nb, self.default)
+        except ExportRefused as exc:
+            self.refuse(None, exc)
+        for info in self.infos:
+            if info.role_error is not None:
+                self.refuse(info, info.role_error)
+        self._collect_names()
+        self._parameters()
+        exported = [i for i in self.infos if i.exported and not i.has_role("parameters")]
+        if not exported and not self.plan.refusals:
+            self.refuse(
+                None,
+                ExportRefused(
+                    "no cell is tagged 'export' (or marked '#| export'): nothing to export"
+                ),
+            )
+            return self.plan
+        parts: dict[int, _Parts] = {}
+        for info in exported:
+            try:
+                check_exportable(info)
+                parts[info.position] = self._split(info)
+            except ExportRefused as exc:
+                self.refuse(info, exc)
+        live = [i for i in exported if i.position in parts]
+        self._register(live, parts)
+        for info in live:
+            if info.position not in self.refused:
+                self._guard(info, self._check_copied, parts[info.position])
+        for info in live:
+            if info.position not in self.refused:
+                self._guard(info, self._add_units, parts[info.position], live)
+        self.plan.modules = [m for m in self.modules.values() if m.units]
+        self._check_cycles()
+        plan_tests(self.nb, self.infos, self.ns, self.plan, self.taken)
+        self.plan.title, self.plan.readme = readme_from(self.nb, self.plan.package)
+        self.plan.imports = self.ns.aliases
+        return self.plan
+
+    def _guard(self, info: CellInfo, step: Callable[..., None], *args: object) -> None:
+        """Run one planning step for a cell; a refusal stops that cell, not the plan."""
+        try:
+            step(info, *args)
+        except ExportRefused as exc:
+            self.refuse(info, exc)
+
+    def _collect_names(self) -> None:
+        """Import aliases of the notebook (an exported cell's win) and every bound name."""
+        ordered = sorted(self.infos, key=lambda i: (i.exported is not None, i.position))
+        for info in ordered:
+            if info.scope is not None:
+                self.ns.aliases.update(info.scope.imports)
+                self.taken |= info.bound
+        if any(i.magic_plan is not None and i.magic_plan.needs_subprocess for i in self.infos):
+            # rewritten !commands call subprocess.run
+            self.ns.aliases.setdefault("subprocess", ImportSpec("subprocess"))
+        self.taken |= set(self.ns.aliases)
+
+    # -- parameters ------------------------------------------------------------
+
+    def _parameters(self) -> None:
+        cells = [i for i in self.infos if i.has_role("parameters")]
+        for extra in cells[1:]:
+            self.refuse(
+                extra,
+                ExportRefused(
+                    f"a second parameters cell (the first is cell {cells[0].cell.number})"
+                ),
+            )
+        if not cells:
+            return
+        info = cells[0]
+        try:
+            if info.error is not None:
+                raise info.error
+            assert info.parsed is not None and info.scope is not None
+            names = parameter_names(info.parsed.module, info.scope)
+        except ExportRefused as exc:
+            self.refuse(info, exc)
+            return
+        code = ConfigFromParameters(CodemodContext()).transform_module(info.parsed.module).code
+        self.plan.config = ConfigPlan(info.cell, code, tuple(names))
+        self.ns.config = frozenset(names)
+
+    # -- copied definitions ------------------------------------------------------
+
+    def _split(self, info: CellInfo) -> _Parts:
+        assert info.parsed is not None and info.scope is not None
+        parts = _Parts()
+        known = set(self.ns.aliases)
+        mutated = {m.name for m in find_mutations(info.parsed.module)}
+        for index, stmt in enumerate(info.parsed.module.body):
+            kind = classify(stmt, index, info.scope, known, mutated)
+            if kind == "hoist":
+                parts.hoisted.append(index)
+                known |= info.scope.bound_names([index])
+            elif kind == "lift":
+                parts.lifted.append(index)
+        return parts
+
+    def _register(self, live: Sequence[CellInfo], parts: dict[int, _Parts]) -> None:
+        """Make the copied definitions package-level names; a second definition is refused."""
+        owners: dict[str, CellInfo] = {}
+        for info in live:
+            assert info.scope is not None and info.parsed is not None and info.exported is not None
+            names = hoisted_names(info.scope, parts[info.position].hoisted)
+            try:
+                for name, line in names:
+                    if name in self.ns.config:
+                        raise ExportRefused(f"redefines the parameter '{name}'", line)
+                    if name in owners:
+                        raise ExportRefused(
+                            f"'{name}' is already exported by cell {owners[name].cell.number}; "
+                            "export only one definition",
+                            line,
+                        )
+            except ExportRefused as exc:
+                self.refuse(info, exc)
+                continue
+            module = info.exported.module or self.default
+            for name, _ in names:
+                owners[name] = info
+                self.ns.owners[name] = module
+            for index in parts[info.position].hoisted:
+                stmt = info.parsed.module.body[index]
+                if isinstance(stmt, cst.ClassDef):
+                    self.types.classes.add(stmt.name.value)
+                elif isinstance(stmt, cst.FunctionDef) and stmt.returns is not None:
+                    code = cst.Module([]).code_for_node(stmt.returns.annotation)
+                    self.types.annotations[stmt.name.value] = code
+
+    def _check_copied(self, info: CellInfo, parts: _Parts) -> None:
+        """A copied definition may only read package-level names, imports and builtins."""
+        assert info.scope is not None and info.parsed is not None
+        hoisted, lifted = set(parts.hoisted), set(parts.lifted)
+        for use in info.scope.uses:
+            if use.statement not in hoisted:
+                continue
+            owner = statement_name(info.parsed.module.body[use.statement])
+            if any(b in lifted for b in use.bound_by):
+                raise ExportRefused(
+                    f"'{owner}' reads '{use.name}', which this cell computes at run time; "
+                    "pass it as a parameter",
+                    use.line,
+                )
+            if use.bound_by or use.name in self.ns.owners or use.name in self.ns.aliases:
+                continue
+            if use.name in self.ns.config:
+                raise ExportRefused(
+                    f"'{owner}' reads the parameter '{use.name}' as a global; pass it as an argument",
+                    use.line,
+                )
+            binder = next((i for i in self.infos if use.name in i.bound), None)
+            where = (
+                f"cell {binder.cell.number} computes at run time (not a package-level definition)"
+                if binder is not None
+                else "no cell defines"
+            )
+            raise ExportRefused(
+                f"'{owner}' reads '{use.name}', which {where}; pass it as a parameter", use.line
+            )
+
+    # -- units -------------------------------------------------------------------
+
+    def _add_units(self, info: CellInfo, parts: _Parts, live: Sequence[CellInfo]) -> None:
+        role = info.exported
+        assert role is not None and info.parsed is not None and info.scope is not None
+        module_name = role.module or self.default
+        module = info.parsed.module
+        units: list[Unit] = []
+        if parts.hoisted:
+            header = module.header if parts.hoisted[0] == 0 else ()
+            code = module.with_changes(
+                body=[module.body[i] for i in parts.hoisted], header=header
+            ).code
+            names = [n for n, _ in hoisted_names(info.scope, parts.hoisted)]
+            defs = {
+                stmt.name.value
+                for stmt in (module.body[i] for i in parts.hoisted)
+                if isinstance(stmt, (cst.FunctionDef, cst.ClassDef))
+            }
+            public = (
+                tuple(n for n in names if n in defs and not n.startswith("_"))
+                if role.public
+                else ()
+            )
+            units.append(Unit(info.cell, "copy", code, tuple(names), public))
+        if parts.lifted:
+            units.append(self._lift(info, parts, role, module_name, live))
+        elif role.name is not None:
+            self.plan.notes.append(
+                f"cell {info.cell.number}: name '{role.name}' unused: nothing to lift"
+            )
+        self.modules.setdefault(module_name, ModulePlan(module_name)).units.extend(units)
+
+    def _lift(
+        self, info: CellInfo, parts: _Parts, role: Role, module_name: str, live: Sequence[CellInfo]
+    ) -> Unit:
+        assert info.parsed is not None and info.scope is not None
+        module = info.parsed.module
+        header = module.header if parts.lifted[0] == 0 else ()
+        lifted = module.with_changes(body=[module.body[i] for i in parts.lifted], header=header)
+        scope = CellScope(lifted)
+        free = scope.free_names()
+        bound = bound_in(info.scope, parts.lifted)
+        for name, line in bound.items():
+            if name in self.ns.config:
+                raise ExportRefused(
+                    f"assigns the parameter '{name}'; parameters are read-only", line
+                )
+            if name in self.ns.owners:
+                raise ExportRefused(
+                    f"rebinds '{name}', which is exported at package level; use a new name", line
+                )
+        params = [n for n in free if not self.ns.resolved(n)]
+        self._check_mutations(info, parts, params, live)
+        for param in params:
+            definer = next(
+                (i for i in reversed(self.infos[: info.position]) if param in i.bound), None
+            )
+            if (
+                definer is not None
+                and definer.scope is not None
+                and any(b.kind == "def" for b in definer.scope.bindings.get(param, ()))
+            ):
+                self.plan.notes.append(
+                    f"cell {info.cell.number}: '{param}' becomes a parameter because cell "
+                    f"{definer.cell.number}, which defines it, is not exported"
+                )
+        returns = [n for n in bound if self._read_later(n, info.position)]
+        name = self._function_name(info, role)
+        heading = heading_above(self.nb, info.cell)
+        docstring = f"{heading}." if heading and not heading.endswith((".", "?", "!")) else heading
+        tree = LiftCellToFunction(
+            CodemodContext(),
+            name,
+            returns,
+            set(free) - set(params),
+            docstring or f"Code of cell {info.cell.number}.",
+        ).transform_module(lifted)
+        if any(n in self.ns.config for n in free):
+            var = "config" if "config" not in self.taken else "nb_config"
+            tree = ReadConfig(CodemodContext(), self.ns.config, name, var=var).transform_module(
+                tree
+            )
+        types = {p: self.types.param(p, info.position) for p in params}
+        results = [self.types.result(n, info) for n in returns]
+        if not results:
+            returned = "None"
+        elif len(results) == 1:
+            returned = results[0]
+        else:
+            returned = f"tuple[{', '.join(results)}]"
+        tree = Annotate(CodemodContext(), name, types, returned).transform_module(tree)
+        self.ns.owners[name] = module_name
+        self.ns.lifted.append(
+            Lifted(name, module_name, info.position, tuple(params), tuple(returns))
+        )
+        self.taken.add(name)
+        return Unit(info.cell, "lift", tree.code, (name,), (name,) if role.public else ())
+
+    def _check_mutations(
+        self, info: CellInfo, parts: _Parts, params: list[str], live: Sequence[CellInfo]
+    ) -> None:
+        assert info.parsed is not None and info.scope is not None
+        lifted = set(parts.lifted)
+        for mutation in find_mutations(info.parsed.module):
+            name = mutation.name
+            if info.scope.statement_at(mutation.line) not in lifted:
+                continue
+            if name not in params and name not in self.ns.owners:
+                continue  # a local object, or an imported module's attribute
+            if any(b.line < mutation.line for b in info.scope.bindings.get(name, ())):
+                continue  # rebound in this cell first: a new object
+            if name in self.ns.owners:
+                raise ExportRefused(
+                    f"mutates the package-level '{name}' in place ({mutation.how}): every call "
+                    "would change module state; copy it into a new name first",
+                    mutation.line,
+                )
+            readers = [
+                str(o.cell.number) for o in live if o.position != info.position and name in o.free
+            ]
+            if readers:
+                cells = (
+                    f"cell {readers[0]} also reads"
+                    if len(readers) == 1
+                    else f"cells {', '.join(readers)} also read"
+                )
+                raise ExportRefused(
+                    f"mutates '{name}' in place ({mutation.how}) and {cells} it: exported functions "
+                    "would share that object and depend on call order; bind a new object instead "
+                    f"(e.g. {name} = {name}.copy() first)",
+                    mutation.line,
+                )
+
+    def _read_later(self, name: str, position: int) -> bool:
+        for later in self.infos[position + 1 :]:
+            if name in later.free:
+                return True
+            if name in later.bound:
+                return False
+        return False
+
+    def _function_name(self, info: CellInfo, role: Role) -> str:
+        taken = self.taken | set(self.ns.owners)
+        if role.name is not None:
+            if role.name in taken:
+                raise ExportRefused(
+                    f"function name '{role.name}' from the tag is already used in the notebook"
+                )
+            return role.name
+        heading = heading_above(self.nb, info.cell)
+        base = slugify(heading) if heading else ""
+        return unique(base or cell_name(info.cell), taken, suffix="_step")
+
+    def _check_cycles(self) -> None:
+        """Modules that import from each other would fail at import time."""
+        deps: dict[str, set[str]] = {}
+        for module in self.plan.modules:
+            reads: set[str] = set()
+            for unit in module.units:
+                reads |= set(CellScope(cst.parse_module(unit.code)).free_names())
+            deps[module.name] = {
+                self.ns.owners[n]
+                for n in reads
+                if n in self.ns.owners and self.ns.owners[n] != module.name
+            }
+        for start in deps:
+            stack, seen = [(start, [start])], set()
+            while stack:
+                current, path = stack.pop()
+                for nxt in sorted(deps.get(current, ())):
+                    if nxt == start:
+                        cycle = " -> ".join([*path, start])
+                        self.refuse(
+                            None,
+                            ExportRefused(
+                                f"modules import each other ({cycle}); export them to one module"
+                            ),
+                        )
+                        return
+                    if nxt not in seen:
+                        seen.add(nxt)
+                        stack.append((nxt, [*path, nxt]))

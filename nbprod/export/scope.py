@@ -1,0 +1,186 @@
+"""What a cell reads from and binds in the notebook's global namespace (libcst scopes).
+
+libcst's ``ScopeProvider`` orders accesses and assignments within a scope the way
+Python evaluates them (``x = x + 1`` reads the outer ``x``), and resolves a read
+inside a function body against the whole cell, as a call would. So a read with no
+referent is exactly a *free variable* of the cell: something an earlier cell, an
+import or the caller must provide.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+import libcst as cst
+from libcst.helpers import get_full_name_for_node
+from libcst.metadata import (
+    Assignment,
+    BuiltinAssignment,
+    CodeRange,
+    FunctionScope,
+    GlobalScope,
+    MetadataWrapper,
+    PositionProvider,
+    Scope,
+    ScopeProvider,
+)
+
+from nbprod.export.model import ImportSpec
+
+BindingKind = Literal["import", "def", "assign"]
+
+
+@dataclass(frozen=True, slots=True)
+class Use:
+    """A read of a global name; ``bound_by`` are the cell's statements that may bind it."""
+
+    name: str
+    line: int
+    column: int  # 1-based
+    deferred: bool  # inside a function body: read when it is called
+    statement: int  # index of the top-level statement that contains the read
+    bound_by: tuple[int, ...]
+    node: cst.Name
+
+    @property
+    def free(self) -> bool:
+        return not self.bound_by
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    name: str
+    line: int
+    statement: int
+    kind: BindingKind
+
+
+class CellScope:
+    """Global-namespace facts of one cell, from a single metadata pass."""
+
+    def __init__(self, module: cst.Module, wrapper: MetadataWrapper | None = None) -> None:
+        """Analyse ``module``; a codemod passes its own ``wrapper`` to reuse its metadata."""
+        if wrapper is None:
+            wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        module = wrapper.module
+        self.module = module
+        self.positions = wrapper.resolve(PositionProvider)
+        scopes = {s for s in wrapper.resolve(ScopeProvider).values() if s is not None}
+        self._starts = [self._start(stmt) for stmt in module.body]
+        self.uses: list[Use] = []
+        self.bindings: dict[str, list[Binding]] = {}
+        self.imports: dict[str, ImportSpec] = {}
+        self.star_imports: list[int] = []
+        self.relative_imports: list[int] = []
+        for scope in scopes:
+            for access in scope.accesses:
+                self._record_use(scope, access.node, access.referents)
+            if isinstance(scope, GlobalScope):
+                for assignment in scope.assignments:
+                    if isinstance(assignment, Assignment):
+                        self._record_binding(assignment)
+        self.uses.sort(key=lambda u: (u.line, u.column))
+        for name in self.bindings:
+            self.bindings[name].sort(key=lambda b: b.line)
+        for index, stmt in enumerate(module.body):
+            self._record_imports(index, stmt)
+
+    # -- queries -------------------------------------------------------------
+
+    def free_names(self, exclude: Collection[str] = ()) -> list[str]:
+        """Free variables in order of first read, minus ``exclude``."""
+        seen: dict[str, None] = {}
+        for use in self.uses:
+            if use.free and use.name not in exclude:
+                seen.setdefault(use.name)
+        return list(seen)
+
+    def bound_names(self, statements: Iterable[int] | None = None) -> set[str]:
+        wanted = None if statements is None else set(statements)
+        return {
+            b.name
+            for bs in self.bindings.values()
+            for b in bs
+            if wanted is None or b.statement in wanted
+        }
+
+    def line_of(self, node: cst.CSTNode) -> int:
+        return self.positions[node].start.line
+
+    def statement_at(self, line: int, column: int = 0) -> int:
+        index = bisect.bisect_right(self._starts, (line, column)) - 1
+        return max(index, 0)
+
+    # -- collection ----------------------------------------------------------
+
+    def _start(self, node: cst.CSTNode) -> tuple[int, int]:
+        rng: CodeRange = self.positions[node]
+        return (rng.start.line, rng.start.column)
+
+    def _record_use(self, scope: Scope, node: cst.CSTNode, referents: Collection[object]) -> None:
+        if not isinstance(node, cst.Name):
+            return  # string annotations and the like: not names the cell reads at run time
+        bound_by: list[int] = []
+        for ref in referents:
+            if isinstance(ref, BuiltinAssignment):
+                continue
+            if not isinstance(ref, Assignment) or not isinstance(ref.scope, GlobalScope):
+                return  # a local, a parameter or a closure variable
+            bound_by.append(self.statement_at(*self._start(ref.node)))
+        if referents and not bound_by:
+            return  # a builtin
+        deferred = False
+        walk: Scope = scope
+        while not isinstance(walk, GlobalScope):
+            if isinstance(walk, FunctionScope):
+                deferred = True
+            walk = walk.parent
+        line, column = self._start(node)
+        self.uses.append(
+            Use(node.value, line, column + 1, deferred, self.statement_at(line, column),
+                tuple(sorted(set(bound_by))), node)
+        )  # fmt: skip
+
+    def _record_binding(self, assignment: Assignment) -> None:
+        node = assignment.node
+        kind: BindingKind = "assign"
+        if isinstance(node, (cst.Import, cst.ImportFrom)):
+            kind = "import"
+        elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            kind = "def"
+        line, column = self._start(node)
+        binding = Binding(assignment.name, line, self.statement_at(line, column), kind)
+        self.bindings.setdefault(assignment.name, []).append(binding)
+
+    def _record_imports(self, index: int, stmt: cst.BaseStatement) -> None:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            return
+        for small in stmt.body:
+            line = self.line_of(small)
+            if isinstance(small, cst.Import):
+                for alias in small.names:
+                    module = get_full_name_for_node(alias.name) or ""
+                    spec = ImportSpec(module, None, _asname(alias))
+                    self.imports[spec.bound] = spec
+            elif isinstance(small, cst.ImportFrom):
+                if small.relative:
+                    self.relative_imports.append(line)
+                    continue
+                module = (get_full_name_for_node(small.module) if small.module else None) or ""
+                if isinstance(small.names, cst.ImportStar):
+                    self.star_imports.append(line)
+                    continue
+                for alias in small.names:
+                    spec = ImportSpec(
+                        module, get_full_name_for_node(alias.name) or "", _asname(alias)
+                    )
+                    self.imports[spec.bound] = spec
+
+
+def _asname(alias: cst.ImportAlias) -> str | None:
+    if alias.asname is None or not isinstance(alias.asname.name, cst.Name):
+        return None
+    return alias.asname.name.value

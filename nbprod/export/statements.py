@@ -1,0 +1,158 @@
+"""Top-level statements of a cell: which are definitions, what they bind.
+
+A statement is *hoisted* (kept at module level) when importing the module can run it
+without side effects: ``def``, ``class``, and assignments of literal-like values that
+nothing else in the cell rebinds or mutates. Everything else is lifted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libcst as cst
+
+from nbprod.export.model import ExportRefused
+from nbprod.export.scope import CellScope
+from nbprod.export.types import source_literal_type
+
+_CONSTANT_NAMES = frozenset({"True", "False", "None", "Ellipsis"})
+
+
+def classify(
+    stmt: cst.BaseStatement, index: int, scope: CellScope, known: set[str], mutated: set[str]
+) -> str:
+    """ "hoist" (module-level definition), "drop" (import, pass, bare string) or "lift".
+
+    An assignment is a constant only when nothing in the cell rebinds or mutates it.
+    """
+    if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+        return "hoist"
+    if not isinstance(stmt, cst.SimpleStatementLine):
+        return "lift"
+    smalls = stmt.body
+    if all(isinstance(s, (cst.Import, cst.ImportFrom)) for s in smalls):
+        return "drop"
+    if all(isinstance(s, cst.Pass) or _is_string_expr(s) for s in smalls):
+        return "drop"
+    if len(smalls) != 1:
+        return "lift"
+    small = smalls[0]
+    if isinstance(small, cst.Assign):
+        targets = [t.target for t in small.targets]
+        value: cst.BaseExpression | None = small.value
+    elif isinstance(small, cst.AnnAssign):
+        targets, value = [small.target], small.value
+    else:
+        return "lift"
+    if not all(isinstance(t, cst.Name) for t in targets):
+        return "lift"
+    names = [t.value for t in targets if isinstance(t, cst.Name)]
+    if any(any(b.statement != index for b in scope.bindings.get(n, ())) for n in names):
+        return "lift"  # rebound elsewhere in the cell: a variable, not a constant
+    if any(n in mutated for n in names):
+        return "lift"
+    if value is not None and not _constant_like(value, known):
+        return "lift"
+    return "hoist"
+
+
+def _constant_like(node: cst.BaseExpression, known: set[str]) -> bool:
+    """A value computable at import time without side effects: literals, imports, lambdas."""
+    if isinstance(node, (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Lambda)):
+        return True
+    if isinstance(node, cst.ConcatenatedString):
+        return _constant_like(node.left, known) and _constant_like(node.right, known)
+    if isinstance(node, cst.FormattedString):
+        return all(
+            isinstance(p, cst.FormattedStringText)
+            or (
+                isinstance(p, cst.FormattedStringExpression) and _constant_like(p.expression, known)
+            )
+            for p in node.parts
+        )
+    if isinstance(node, cst.Name):
+        return node.value in _CONSTANT_NAMES or node.value in known
+    if isinstance(node, cst.Attribute):
+        return _constant_like(node.value, known)
+    if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        return all(_constant_like(e.value, known) for e in node.elements)
+    if isinstance(node, cst.Dict):
+        return all(
+            _constant_like(e.value, known)
+            and (not isinstance(e, cst.DictElement) or _constant_like(e.key, known))
+            for e in node.elements
+        )
+    if isinstance(node, cst.UnaryOperation):
+        return _constant_like(node.expression, known)
+    if isinstance(node, cst.BinaryOperation):
+        return _constant_like(node.left, known) and _constant_like(node.right, known)
+    if isinstance(node, cst.Subscript):
+        return _constant_like(node.value, known) and all(
+            isinstance(s.slice, cst.Index) and _constant_like(s.slice.value, known)
+            for s in node.slice
+        )
+    return False
+
+
+def _is_string_expr(small: cst.BaseSmallStatement) -> bool:
+    return isinstance(small, cst.Expr) and isinstance(
+        small.value, (cst.SimpleString, cst.ConcatenatedString)
+    )
+
+
+def statement_name(stmt: cst.BaseStatement) -> str:
+    if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+        return stmt.name.value
+    if isinstance(stmt, cst.SimpleStatementLine):
+        small = stmt.body[0]
+        if isinstance(small, cst.Assign) and isinstance(small.targets[0].target, cst.Name):
+            return small.targets[0].target.value
+        if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+            return small.target.value
+    return "<statement>"
+
+
+def hoisted_names(scope: CellScope, hoisted: Sequence[int]) -> list[tuple[str, int]]:
+    wanted = set(hoisted)
+    found = [
+        (b.name, b.line)
+        for bindings in scope.bindings.values()
+        for b in bindings
+        if b.statement in wanted and b.kind != "import"
+    ]
+    return sorted(found, key=lambda item: item[1])
+
+
+def bound_in(scope: CellScope, statements: Sequence[int]) -> dict[str, int]:
+    """Names bound by ``statements`` (not imports), with their first line, in order."""
+    wanted = set(statements)
+    found: dict[str, int] = {}
+    for name, bindings in scope.bindings.items():
+        for b in bindings:
+            if b.statement in wanted and b.kind != "import":
+                found[name] = min(found.get(name, b.line), b.line)
+    return dict(sorted(found.items(), key=lambda item: item[1]))
+
+
+def parameter_names(module: cst.Module, scope: CellScope) -> list[str]:
+    """The names of a papermill parameters cell; anything but literal assignments is refused."""
+    names: list[str] = []
+    for stmt in module.body:
+        line = scope.line_of(stmt)
+        small = (
+            stmt.body[0]
+            if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1
+            else None
+        )
+        if isinstance(small, cst.Assign) and len(small.targets) == 1:
+            target, value = small.targets[0].target, small.value
+        elif isinstance(small, cst.AnnAssign) and small.value is not None:
+            target, value = small.target, small.value
+        else:
+            raise ExportRefused("a parameters cell may only assign literals (NAME = value)", line)
+        if not isinstance(target, cst.Name):
+            raise ExportRefused("a parameters cell may only assign plain names", line)
+        if source_literal_type(cst.Module([]).code_for_node(value)) is None:
+            raise ExportRefused(f"parameter '{target.value}' is not a literal value", line)
+        names.append(target.value)
+    return names

@@ -1,0 +1,92 @@
+"""Wrap a cell's top-level statements in a function of its free variables."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+import libcst as cst
+from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.metadata import PositionProvider, ScopeProvider
+
+from nbprod.export.scope import CellScope
+
+
+class LiftCellToFunction(VisitorBasedCodemodCommand):
+    """Turn top-level notebook code into ``def name(<free variables>): ... return <names>``.
+
+    Parameters are the names the cell reads before binding them (libcst scopes),
+    minus ``exclude`` (imports, package-level names, configuration): the values an
+    earlier cell provided through the kernel's globals now arrive as arguments, and
+    the names later cells read leave as return values instead of globals. A final
+    bare name (``df``), which only displayed a value, is dropped.
+    """
+
+    DESCRIPTION = "Lift a notebook cell into a function."
+    METADATA_DEPENDENCIES = (ScopeProvider, PositionProvider)
+
+    def __init__(
+        self,
+        context: CodemodContext,
+        name: str,
+        returns: Sequence[str] = (),
+        exclude: Collection[str] = (),
+        docstring: str | None = None,
+    ) -> None:
+        super().__init__(context)
+        self.name = name
+        self.returns = list(returns)
+        self.exclude = frozenset(exclude)
+        self.docstring = docstring
+        self.params: list[str] = []
+
+    def visit_Module(self, node: cst.Module) -> bool:
+        wrapper = self.context.wrapper
+        assert wrapper is not None and wrapper.module is node
+        self.params = CellScope(node, wrapper).free_names(self.exclude)
+        return False
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        body: list[cst.BaseStatement] = list(updated_node.body)
+        if body and _displays_only(body[-1]):
+            body.pop()  # a trailing bare name only showed its value in the notebook
+        if body:
+            comments = [line for line in updated_node.header if line.comment is not None]
+            first = body[0]
+            assert isinstance(first, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
+            leading = [*comments, *first.leading_lines]
+            while leading and leading[0].comment is None:
+                leading.pop(0)
+            body[0] = body[0].with_changes(leading_lines=leading)
+        if self.docstring:
+            body.insert(0, _docstring(self.docstring))
+        if self.returns:
+            body.append(_return(self.returns))
+        if not body:
+            body.append(cst.SimpleStatementLine([cst.Pass()]))
+        function = cst.FunctionDef(
+            name=cst.Name(self.name),
+            params=cst.Parameters([cst.Param(cst.Name(p)) for p in self.params]),
+            body=cst.IndentedBlock(body),
+        )
+        return updated_node.with_changes(body=[function], header=[])
+
+
+def _displays_only(stmt: cst.BaseStatement) -> bool:
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return False
+    small = stmt.body[0]
+    return isinstance(small, cst.Expr) and isinstance(small.value, (cst.Name, cst.Attribute))
+
+
+def _docstring(text: str) -> cst.SimpleStatementLine:
+    clean = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').strip()
+    return cst.SimpleStatementLine([cst.Expr(cst.SimpleString(f'"""{clean}"""'))])
+
+
+def _return(names: Sequence[str]) -> cst.SimpleStatementLine:
+    value: cst.BaseExpression
+    if len(names) == 1:
+        value = cst.Name(names[0])
+    else:
+        value = cst.Tuple([cst.Element(cst.Name(n)) for n in names], lpar=[], rpar=[])
+    return cst.SimpleStatementLine([cst.Return(value)])

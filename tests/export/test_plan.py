@@ -1,0 +1,307 @@
+"""The planner: what is copied, lifted, tested or refused, on small notebooks."""
+
+from __future__ import annotations
+
+import pytest
+
+from nbprod.export.model import ExportPlan
+from nbprod.export.plan import plan_export
+from nbprod.export.render import render
+
+from .conftest import cell, md, notebook
+
+
+def plan(*cells: dict[str, object]) -> ExportPlan:
+    return plan_export(notebook(*cells), "pkg")
+
+
+def refusals(p: ExportPlan) -> list[str]:
+    return [r.message("nb") for r in p.refusals]
+
+
+def module_code(p: ExportPlan, name: str = "core") -> str:
+    assert not p.refusals, refusals(p)
+    return render(p).files[f"src/pkg/{name}.py"]
+
+
+def test_definition_cells_are_copied_with_their_constants() -> None:
+    p = plan(
+        cell(
+            "import pandas as pd\nCOLUMNS = ['a', 'b']\n\ndef load(path):\n    return pd.read_csv(path)[COLUMNS]\n",
+            ["export"],
+        ),
+    )
+    (module,) = p.modules
+    assert [u.kind for u in module.units] == ["copy"]
+    assert module.defines == ["COLUMNS", "load"]
+    assert module.public == ["load"]
+    code = module_code(p)
+    assert code.startswith("import pandas as pd\n\nCOLUMNS = [")
+
+
+def test_top_level_code_is_lifted_into_a_function_named_after_the_heading() -> None:
+    p = plan(
+        cell("raw = read()", count=1),
+        md("## Clean the data!"),
+        cell("df = raw.dropna()\nn = len(df)", ["export"]),
+        cell("print(df.shape, n)"),
+    )
+    code = module_code(p)
+    assert "def clean_the_data(raw: Any) -> tuple[Any, Any]:" in code
+    assert '"""Clean the data!"""' in code
+    assert "return df, n" in code
+    assert "from typing import Any" in code
+
+
+def test_only_names_later_cells_read_are_returned() -> None:
+    p = plan(
+        cell("a = 1\nb = compute(a)\ntmp = b * 2\nc = tmp + 1", ["export:steps:run"]),
+        cell("print(c)"),
+        cell("b = 0\nprint(b)"),  # rebinds b before reading it: not a reader
+    )
+    code = module_code(p, "steps")
+    assert "def run(compute: Any) -> Any:" in code
+    assert code.rstrip().endswith("return c")
+
+
+def test_tag_name_module_and_cell_id_naming() -> None:
+    p = plan(
+        cell("x = load()", ["export:io"]),
+        cell("y = x + 1", ["export:io:increment"]),
+        cell("print(y)"),
+    )
+    names = [u.defines for m in p.modules for u in m.units]
+    assert names[1] == ("increment",)
+    assert names[0][0].startswith("cell_")
+
+
+def test_heading_names_avoid_notebook_variables() -> None:
+    p = plan(md("# Features"), cell("features = make(raw)", ["export"]), cell("features.head()"))
+    assert p.modules[0].defines == ["features_step"]
+
+
+def test_recorded_outputs_and_literals_give_types() -> None:
+    p = plan(
+        cell(
+            "import pandas as pd\ndf = pd.read_csv('x.csv')\ndf.head()",
+            html='<table class="dataframe"></table>',
+            result="   a\n0  1",
+        ),
+        cell("threshold = 0.5"),
+        cell("n = int((df.a > threshold).sum())\nn", ["export"], result="3"),
+        cell("print(n)"),
+    )
+    code = module_code(p)
+    assert "def cell_" in code or "def " in code
+    assert "(df: pd.DataFrame, threshold: float) -> int:" in code
+
+
+def test_parameters_become_a_frozen_config_read_by_lifted_functions() -> None:
+    p = plan(
+        cell("SEED = 42\nPATH = 'data.csv'", ["parameters"]),
+        cell(
+            "import pandas as pd\nrows = pd.read_csv(PATH).sample(5, random_state=SEED)", ["export"]
+        ),
+        cell("rows"),
+    )
+    files = render(p).files
+    assert "class Config:" in files["src/pkg/config.py"]
+    assert "SEED: int = 42" in files["src/pkg/config.py"]
+    core = files["src/pkg/core.py"]
+    assert "from pkg.config import Config" in core
+    assert "config: Config = Config()" in core
+    assert "pd.read_csv(config.PATH).sample(5, random_state=config.SEED)" in core
+    assert '"Config"' in files["src/pkg/__init__.py"]
+
+
+def test_cross_module_references_become_package_imports() -> None:
+    p = plan(
+        cell("def tokenize(text):\n    return text.split()", ["export:text"]),
+        cell("def count(text):\n    return len(tokenize(text))", ["export:stats"]),
+    )
+    stats = render(p).files["src/pkg/stats.py"]
+    assert "from pkg.text import tokenize" in stats
+    assert "import" not in render(p).files["src/pkg/text.py"].split("# nbprod")[0].split("def")[0]
+
+
+def test_a_module_imports_only_what_it_uses() -> None:
+    p = plan(
+        cell("import os, json\nimport numpy as np\nfrom math import sqrt, pi", ["export"]),
+        cell("def norm(v):\n    return sqrt(sum(x * x for x in v))", ["export"]),
+    )
+    code = module_code(p)
+    assert "from math import sqrt\n" in code
+    assert "numpy" not in code and "json" not in code and "pi" not in code
+
+
+def test_nbdev_directives() -> None:
+    p = plan(
+        cell("#| default_exp utils"),
+        cell("#| export\ndef f():\n    return 1"),
+        cell("#|export extra\ndef g():\n    return 2"),
+        cell("#| exporti\ndef _h():\n    return 3"),
+        cell("# export the results to csv\nresults.to_csv('x')"),  # a comment, not a directive
+    )
+    assert {m.name: m.defines for m in p.modules} == {"utils": ["f", "_h"], "extra": ["g"]}
+    assert "#|" not in module_code(p, "utils")
+
+
+def test_magics_are_rewritten_never_copied() -> None:
+    p = plan(
+        cell("%matplotlib inline\n%time total = sum(values)\n!mkdir -p out\ntotal", ["export"]),
+        cell("total"),
+    )
+    code = module_code(p)
+    assert "%" not in code and "!" not in code
+    assert "import subprocess" in code
+    assert 'subprocess.run(["mkdir", "-p", "out"], check=True)' in code
+    assert "total = sum(values)" in code
+
+
+def test_test_cells_become_pytest_functions_and_chain_lifted_producers() -> None:
+    p = plan(
+        md("## Build"),
+        cell("vocab = sorted(set(words))", ["export"]),
+        cell("words = ['b', 'a', 'b']"),
+        md("## Check"),
+        cell("assert vocab == ['a', 'b']", ["test"]),
+    )
+    assert refusals(p) == [
+        "nb: cell 5, line 1: reads 'words', which no exported cell above it returns; export the "
+        "cell that computes it, or make the test self-contained"
+    ]
+    p = plan(
+        cell("words = 'b a b'.split()", ["export:io:read_words"]),
+        md("## Build"),
+        cell("vocab = sorted(set(words))", ["export"]),
+        md("## Check"),
+        cell("assert vocab == ['a', 'b']", ["test"]),
+    )
+    tests = render(p).files["tests/test_pkg.py"]
+    assert "def test_check() -> None:" in tests
+    assert "    words = read_words()\n    vocab = build(words)\n" in tests
+    assert "from pkg.core import build" in tests
+    assert "from pkg.io import read_words" in tests
+
+
+def test_regression_tests_from_recorded_results() -> None:
+    p = plan(
+        cell("def area(r):\n    return 3.14159 * r * r", ["export"]),
+        cell("area(2)", result="12.56636"),
+        cell("[area(1), area(0)]", result="[3.14159, 0.0]"),
+        cell("str(area(1))", result="'3.14159'"),
+        cell("{'a': [area(1)]}", result="{'a': [3.14159]}"),
+        cell("len('abc')", result="3"),  # calls no exported function
+        cell("area(radius)", result="12.56636"),  # reads an unknown variable
+    )
+    tests = render(p).files["tests/test_pkg.py"]
+    assert "assert area(2) == pytest.approx(12.56636)" in tests
+    assert "assert [area(1), area(0)] == pytest.approx([3.14159, 0.0])" in tests
+    assert 'assert str(area(1)) == "3.14159"' in tests
+    assert [t.name for t in p.tests] == ["test_area_cell_2", "test_area_cell_3", "test_area_cell_4"]
+    assert any("nests floats" in n for n in p.notes)
+    assert any("reads 'radius'" in n for n in p.notes)
+
+
+@pytest.mark.parametrize(
+    ("cells", "message"),
+    [
+        ([cell("from math import *\nx = sqrt(2)", ["export"])], "cell 1, line 1: star import"),
+        (
+            [cell("def bump():\n    global n\n    n += 1", ["export"])],
+            "cell 1, line 2: 'global' statement",
+        ),
+        (
+            [cell("x = 1\n!ls | wc -l", ["export"])],
+            "cell 1, line 2: shell command '!ls | wc -l' uses shell syntax",
+        ),
+        (
+            [cell("%load_ext autoreload\n%run helpers.py", ["export"])],
+            "cell 1, line 2: %run has no equivalent",
+        ),
+        ([cell("%%bash\necho hi", ["export"])], "cell 1, line 1: %%bash cell is not Python"),
+        ([cell("display(df)", ["export"])], "cell 1, line 1: uses IPython's 'display'"),
+        ([cell("x = (", ["export"])], "cell 1, line 1: syntax error"),
+        (
+            [cell("SEED = seed()", ["parameters"]), cell("x = SEED", ["export"])],
+            "cell 1, line 1: parameter 'SEED' is not a literal",
+        ),
+        (
+            [cell("SEED = 1", ["parameters"]), cell("SEED = 2", ["export"])],
+            "cell 2, line 1: redefines the parameter 'SEED'",
+        ),
+        (
+            [cell("SEED = 1", ["parameters"]), cell("SEED = SEED + 1", ["export"])],
+            "cell 2, line 1: assigns the parameter 'SEED'",
+        ),
+        (
+            [cell("rate = 0.1"), cell("def f(x):\n    return x * rate", ["export"])],
+            "cell 2, line 2: 'f' reads 'rate', which cell 1 computes at run time",
+        ),
+        (
+            [cell("SEED = 1", ["parameters"]), cell("def f():\n    return SEED", ["export"])],
+            "cell 2, line 2: 'f' reads the parameter 'SEED' as a global",
+        ),
+        (
+            [
+                cell("def f():\n    return 1", ["export"]),
+                cell("def f():\n    return 2", ["export"]),
+            ],
+            "cell 2, line 1: 'f' is already exported by cell 1",
+        ),
+        ([cell("x = 1", ["export:Bad-Name"])], "cell 1: tag 'export:Bad-Name'"),
+        ([cell("print(1)")], "notebook: no cell is tagged 'export'"),
+    ],
+)
+def test_refusals_name_the_cell_line_and_reason(
+    cells: list[dict[str, object]], message: str
+) -> None:
+    found = refusals(plan(*cells))
+    assert any(message in f for f in found), found
+
+
+def test_a_cell_that_mutates_an_object_another_exported_cell_reads_is_refused() -> None:
+    p = plan(
+        cell("df = load()", ["export"]),
+        cell("df['ratio'] = df.a / df.b", ["export"]),
+        cell("model.fit(df)", ["export"]),
+        cell("summary = df.describe()", ["export"]),
+        cell("summary"),
+    )
+    found = refusals(p)
+    assert found == [
+        "nb: cell 2, line 1: mutates 'df' in place (item assignment) and cells 3, 4 also read it: "
+        "exported functions would share that object and depend on call order; bind a new object "
+        "instead (e.g. df = df.copy() first)"
+    ]  # cell 3 mutates 'model' too, but no other exported cell reads it
+
+
+def test_rebinding_first_makes_a_new_object_and_is_fine() -> None:
+    p = plan(
+        cell("df = load()", ["export"]),
+        cell("df = df.copy()\ndf['ratio'] = df.a / df.b", ["export"]),
+        cell("summary = df.describe()", ["export"]),
+    )
+    assert not p.refusals
+
+
+def test_mutating_a_package_level_constant_is_refused() -> None:
+    p = plan(cell("NAMES = ['a']", ["export"]), cell("NAMES.append('b')", ["export"]))
+    assert any("mutates the package-level 'NAMES'" in f for f in refusals(p))
+
+
+def test_a_constant_mutated_in_its_own_cell_stays_local() -> None:
+    p = plan(
+        cell("rows = []\nfor i in range(3):\n    rows.append(i)", ["export"]), cell("print(rows)")
+    )
+    code = module_code(p)
+    assert "    rows = []" in code and "return rows" in code
+
+
+def test_module_cycles_are_refused() -> None:
+    p = plan(
+        cell("def a():\n    return b()", ["export:one"]),
+        cell("def b():\n    return c()", ["export:two"]),
+        cell("def c():\n    return 1", ["export:one"]),
+    )
+    assert any("modules import each other" in f for f in refusals(p))
