@@ -18,7 +18,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "notebooks"
-FLOOR = "import json, sys\nfor p in sys.argv[1:]:\n    with open(p, 'rb') as f:\n        json.load(f)\n"
+FLOOR = (
+    "import json, sys\nfor p in sys.argv[1:]:\n    with open(p, 'rb') as f:\n        json.load(f)\n"
+)
 
 
 def _time(cmd: list[str], repeat: int) -> float:
@@ -28,7 +30,9 @@ def _time(cmd: list[str], repeat: int) -> float:
         done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
         runs.append(time.perf_counter() - start)
         if done.returncode not in (0, 1):
-            sys.exit(f"{' '.join(cmd[:4])} ... failed ({done.returncode}): {done.stderr.decode()[-500:]}")
+            sys.exit(
+                f"{' '.join(cmd[:4])} ... failed ({done.returncode}): {done.stderr.decode()[-500:]}"
+            )
     return statistics.median(runs)
 
 
@@ -38,10 +42,14 @@ def main() -> int:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     args = parser.parse_args()
     if not args.corpus.is_dir():
-        print(f"skipped: corpus not found at {args.corpus} (it sits beside the developers' checkout only)")
+        print(
+            f"skipped: corpus not found at {args.corpus} (it sits beside the developers' checkout only)"
+        )
         return 0
     files = sorted(str(p) for p in args.corpus.glob("*.ipynb"))
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    cores = (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    )
     nbprod = [sys.executable, "-m", "nbprod", "check", "--exit-zero", "--format", "json"]
     rows = [
         ("json.load floor (1 process)", [sys.executable, "-c", FLOOR, *files]),

@@ -40,14 +40,38 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     check = sub.add_parser("check", help="check notebooks and report findings per cell")
-    check.add_argument("paths", nargs="*", type=Path, default=[Path(".")], help="notebooks or directories")
-    check.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
-    check.add_argument("--select", action="append", metavar="RULES", help="rules to enable (code, prefix, name, ALL); replaces the configured selection")
-    check.add_argument("--extend-select", action="append", metavar="RULES", help="rules to enable in addition")
+    check.add_argument(
+        "paths", nargs="*", type=Path, default=[Path(".")], help="notebooks or directories"
+    )
+    check.add_argument(
+        "--format", choices=FORMATS, default="text", help="output format (default: text)"
+    )
+    check.add_argument(
+        "--select",
+        action="append",
+        metavar="RULES",
+        help="rules to enable (code, prefix, name, ALL); replaces the configured selection",
+    )
+    check.add_argument(
+        "--extend-select", action="append", metavar="RULES", help="rules to enable in addition"
+    )
     check.add_argument("--ignore", action="append", metavar="RULES", help="rules to disable")
-    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
-    check.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead of the findings")
-    check.add_argument("--jobs", "-j", type=int, default=None, metavar="N", help="worker processes (default: number of cores)")
+    check.add_argument(
+        "--exit-zero", action="store_true", help="exit 0 even when there are findings"
+    )
+    check.add_argument(
+        "--statistics",
+        action="store_true",
+        help="print the number of findings per rule instead of the findings",
+    )
+    check.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes (default: number of cores)",
+    )
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
     rules = sub.add_parser("rules", help="list every rule")
@@ -95,7 +119,9 @@ def _explain(key: str) -> int:
         print(f"nbprod: error: unknown rule '{key}' (see `nbprod rules`)", file=sys.stderr)
         return EXIT_ERROR
     print(f"# {rule.code} ({rule.name})\n")
-    print(f"Area: {rule.area.label}. Severity: {rule.severity.value}. Checklist: {rule.checklist_item}.\n")
+    print(
+        f"Area: {rule.area.label}. Severity: {rule.severity.value}. Checklist: {rule.checklist_item}.\n"
+    )
     print(rule.docs())
     return EXIT_CLEAN
 
@@ -116,7 +142,10 @@ def _check(args: argparse.Namespace) -> int:
     tasks: list[Task] = []
     for path in files:
         settings: Settings = load_settings(path).with_cli(select, extend, ignore)
-        validate([*(settings.select or ()), *settings.extend_select, *settings.ignore], settings.source or "settings")
+        validate(
+            [*(settings.select or ()), *settings.extend_select, *settings.ignore],
+            settings.source or "settings",
+        )
         tasks.append((path, str(path), settings))
     if tasks and not any(enabled_rules(t[2]) for t in tasks):
         print("nbprod: warning: no rules are enabled", file=sys.stderr)

@@ -111,15 +111,21 @@ def settings_from_table(table: dict[str, Any], path: Path) -> Settings:
     known_options = option_defaults()
     unknown = set(table) - _KEYS - set(known_options)
     if unknown:
-        raise ConfigError(f"{path}: unknown option(s) in [tool.nbprod]: {', '.join(sorted(unknown))}")
+        raise ConfigError(
+            f"{path}: unknown option(s) in [tool.nbprod]: {', '.join(sorted(unknown))}"
+        )
     per_file = table.get("per-file-ignores", {})
     if not isinstance(per_file, dict):
         raise ConfigError(f"{path}: per-file-ignores must be a table of glob = [selectors]")
     options = {k: table[k] for k in known_options if k in table}
     for key, value in options.items():
         default = known_options[key]
-        if type(value) is not type(default) and not (isinstance(default, float) and isinstance(value, int)):
-            raise ConfigError(f"{path}: option '{key}' must be {type(default).__name__}, got {value!r}")
+        if type(value) is not type(default) and not (
+            isinstance(default, float) and isinstance(value, int)
+        ):
+            raise ConfigError(
+                f"{path}: option '{key}' must be {type(default).__name__}, got {value!r}"
+            )
     return Settings(
         select=_strings(table, "select", path) if "select" in table else None,
         extend_select=_strings(table, "extend-select", path),

@@ -19,7 +19,9 @@ class Progress:
             return
         width = 30
         filled = width * done // self.total
-        self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} notebooks")
+        self.stream.write(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} notebooks"
+        )
         if done == self.total:
             self.stream.write("\r" + " " * (width + 30) + "\r")
         self.stream.flush()

@@ -31,7 +31,9 @@ def _check(task: Task) -> FileResult:
         return FileResult(display, error="code nested too deeply to analyse")
 
 
-def run(tasks: list[Task], jobs: int, progress: Callable[[int], None] | None = None) -> list[FileResult]:
+def run(
+    tasks: list[Task], jobs: int, progress: Callable[[int], None] | None = None
+) -> list[FileResult]:
     # Analysis allocates many short-lived, acyclic AST nodes; the default GC thresholds
     # make the cyclic collector walk them over and over (~10% of a corpus run).
     gc.freeze()

@@ -39,10 +39,14 @@ def enabled_rules(settings: Settings, extra_ignores: Sequence[str] = ()) -> list
     positive = list(settings.select or ()) + list(settings.extend_select)
     negative = list(settings.ignore) + list(extra_ignores)
     for rule in all_rules():
-        best_on = max((s for p in positive if (s := specificity(p, rule)) is not None), default=None)
+        best_on = max(
+            (s for p in positive if (s := specificity(p, rule)) is not None), default=None
+        )
         if settings.select is None and rule.default_enabled:
             best_on = max(best_on if best_on is not None else -1, 0)
-        best_off = max((s for p in negative if (s := specificity(p, rule)) is not None), default=None)
+        best_off = max(
+            (s for p in negative if (s := specificity(p, rule)) is not None), default=None
+        )
         if best_on is None:
             continue
         if best_off is not None and best_off >= best_on:

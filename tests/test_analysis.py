@@ -36,7 +36,9 @@ def test_function_bodies_are_deferred_and_locals_resolved() -> None:
 
 
 def test_class_scope_is_not_visible_to_methods() -> None:
-    facts = _facts("class C:\n    size = 1\n    def m(self):\n        return size\n    twice = size * 2\n")
+    facts = _facts(
+        "class C:\n    size = 1\n    def m(self):\n        return size\n    twice = size * 2\n"
+    )
     assert facts.reads == []
     assert [r.name for r in facts.deferred["C"]] == ["size"]
 
@@ -48,9 +50,15 @@ def test_comprehension_variables_do_not_leak_but_walrus_does() -> None:
 
 
 def test_imports_and_calls_are_qualified_through_aliases() -> None:
-    nb = _nb("import pandas as pd\nfrom sklearn.model_selection import train_test_split as tts", "df = pd.read_csv('a.csv')\ntts(df)")
+    nb = _nb(
+        "import pandas as pd\nfrom sklearn.model_selection import train_test_split as tts",
+        "df = pd.read_csv('a.csv')\ntts(df)",
+    )
     calls = [c.dotted for c in nb.cells[1].calls]
-    assert [nb.qualify(c) for c in calls if c] == ["pandas.read_csv", "sklearn.model_selection.train_test_split"]
+    assert [nb.qualify(c) for c in calls if c] == [
+        "pandas.read_csv",
+        "sklearn.model_selection.train_test_split",
+    ]
     assert nb.cells[1].strings[0][0] == "a.csv"
 
 

@@ -32,7 +32,10 @@ def test_findings_exit_one_in_ruff_style(tmp_path: Path) -> None:
     result = run_cli("check", str(nb))
     assert result.returncode == 1
     lines = result.stdout.splitlines()
-    assert f"{nb}:cell 1:1:7: NBP104 [use-before-definition] 'df' is used here but only defined in cell 2" in lines
+    assert (
+        f"{nb}:cell 1:1:7: NBP104 [use-before-definition] 'df' is used here but only defined in cell 2"
+        in lines
+    )
     assert lines[-1].startswith("Found 2 findings in 1 of 1 file checked:")
     assert "NBP101 ×1" in lines[-1] and "\x1b[" not in result.stdout
 
@@ -77,8 +80,12 @@ def test_select_ignore_by_code_prefix_and_name(tmp_path: Path) -> None:
     assert "NBP101" in prefix.stdout and "NBP104" not in prefix.stdout
     none = run_cli("check", "--select", "NBP1", "--ignore", "NBP1", str(nb))
     assert none.returncode == 0
-    everything_but = run_cli("check", "--format", "json", "--select", "ALL", "--ignore", "NBP1", str(nb))
-    assert not any(f["code"].startswith("NBP1") for f in json.loads(everything_but.stdout)["findings"])
+    everything_but = run_cli(
+        "check", "--format", "json", "--select", "ALL", "--ignore", "NBP1", str(nb)
+    )
+    assert not any(
+        f["code"].startswith("NBP1") for f in json.loads(everything_but.stdout)["findings"]
+    )
 
 
 def test_unknown_selector_is_a_usage_error(tmp_path: Path) -> None:
@@ -131,7 +138,13 @@ def test_suppression_comment_tag_and_metadata(tmp_path: Path) -> None:
 
 
 def test_directory_walk_skips_checkpoints_venvs_and_gitignored(tmp_path: Path) -> None:
-    for rel in ["a.ipynb", "sub/b.ipynb", ".ipynb_checkpoints/a-checkpoint.ipynb", "env/c.ipynb", "out/d.ipynb"]:
+    for rel in [
+        "a.ipynb",
+        "sub/b.ipynb",
+        ".ipynb_checkpoints/a-checkpoint.ipynb",
+        "env/c.ipynb",
+        "out/d.ipynb",
+    ]:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         _messy(tmp_path / rel)
     (tmp_path / "env" / "pyvenv.cfg").write_text("home = /usr\n")
@@ -167,7 +180,11 @@ def test_rules_and_explain() -> None:
 def test_github_and_sarif_formats(tmp_path: Path) -> None:
     nb = _messy(tmp_path / "messy.ipynb")
     github = run_cli("check", "--format", "github", str(nb)).stdout.splitlines()
-    assert any(ln.startswith("::error file=") and "title=NBP104 [use-before-definition]::cell 1, line 1:" in ln for ln in github)
+    assert any(
+        ln.startswith("::error file=")
+        and "title=NBP104 [use-before-definition]::cell 1, line 1:" in ln
+        for ln in github
+    )
     sarif = json.loads(run_cli("check", "--format", "sarif", str(nb)).stdout)
     run = sarif["runs"][0]
     assert sarif["version"] == "2.1.0"

@@ -12,7 +12,9 @@ from nbprod.config import Settings
 from nbprod.engine import check_file
 from nbprod.reporters.json import report_dict
 
-SCHEMA = json.loads((Path(__file__).parent.parent / "nbprod" / "schemas" / "report.schema.json").read_text())
+SCHEMA = json.loads(
+    (Path(__file__).parent.parent / "nbprod" / "schemas" / "report.schema.json").read_text()
+)
 
 
 def test_whole_corpus_is_checked_without_errors_and_matches_the_schema(corpus: Path) -> None:

@@ -86,9 +86,15 @@ def test_writefile_targets_and_ipython_expansion() -> None:
 
 
 def test_order_is_the_position_of_the_path_in_the_document() -> None:
-    nb = _nb("import pandas as pd\ndf = pd.read_csv('a.csv')", "pd.read_csv('b.csv').to_csv('b.csv')")
+    nb = _nb(
+        "import pandas as pd\ndf = pd.read_csv('a.csv')", "pd.read_csv('b.csv').to_csv('b.csv')"
+    )
     ordered = sorted(nb.file_accesses, key=lambda a: a.order)
-    assert [(a.mode, a.path) for a in ordered] == [("read", "a.csv"), ("read", "b.csv"), ("write", "b.csv")]
+    assert [(a.mode, a.path) for a in ordered] == [
+        ("read", "a.csv"),
+        ("read", "b.csv"),
+        ("write", "b.csv"),
+    ]
 
 
 def test_the_resolver_is_shared_per_notebook() -> None:

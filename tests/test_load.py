@@ -25,8 +25,14 @@ from .conftest import FIXTURES
         (b'{"hello": "world"}', "no 'nbformat' or 'cells'"),
         (b'{"nbformat": 4, "metadata": {}}', "'cells' is missing"),
         (b'{"nbformat": 4, "cells": [42]}', "cell 1 is a number"),
-        (b'{"nbformat": 4, "cells": [{"cell_type": "banana", "source": ""}]}', "unknown cell_type 'banana'"),
-        (b'{"nbformat": 4, "cells": [{"cell_type": "code", "source": 7}]}', "cell 1 'source' is a number"),
+        (
+            b'{"nbformat": 4, "cells": [{"cell_type": "banana", "source": ""}]}',
+            "unknown cell_type 'banana'",
+        ),
+        (
+            b'{"nbformat": 4, "cells": [{"cell_type": "code", "source": 7}]}',
+            "cell 1 'source' is a number",
+        ),
         (b'{"nbformat": 5, "cells": []}', "unsupported nbformat 5"),
         (b'{"nbformat": 2, "cells": []}', "unsupported nbformat 2"),
         (b'{"nbformat": "4", "cells": []}', "invalid 'nbformat' field"),
@@ -43,12 +49,17 @@ def test_unreadable_input_has_one_clear_message(raw: bytes, message: str) -> Non
 
 
 def test_empty_notebook_is_valid() -> None:
-    nb = notebook_from_bytes(b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []}', "e.ipynb")
+    nb = notebook_from_bytes(
+        b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []}', "e.ipynb"
+    )
     assert nb.cells == ()
 
 
 def test_missing_optional_fields_are_tolerated() -> None:
-    nb = notebook_from_bytes(b'{"nbformat": 4, "cells": [{"cell_type": "code", "source": ["a = 1\\n", "b = a"]}]}', "m.ipynb")
+    nb = notebook_from_bytes(
+        b'{"nbformat": 4, "cells": [{"cell_type": "code", "source": ["a = 1\\n", "b = a"]}]}',
+        "m.ipynb",
+    )
     (cell,) = nb.cells
     assert cell.source == "a = 1\nb = a" and cell.execution_count is None and cell.outputs == ()
 
@@ -79,11 +90,19 @@ def test_huge_outputs_load(tmp_path: Path) -> None:
     image = base64.b64encode(b"\x00" * (1 << 20)).decode()
     outputs = [{"output_type": "display_data", "data": {"image/png": image}, "metadata": {}}]
     cells = [
-        {"cell_type": "code", "execution_count": i + 1, "metadata": {}, "outputs": outputs, "source": f"x{i} = {i}"}
+        {
+            "cell_type": "code",
+            "execution_count": i + 1,
+            "metadata": {},
+            "outputs": outputs,
+            "source": f"x{i} = {i}",
+        }
         for i in range(38)
     ]
     path = tmp_path / "huge.ipynb"
-    path.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}))
+    path.write_text(
+        json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells})
+    )
     assert path.stat().st_size > 50_000_000
     nb = load_notebook(path)
     assert len(nb.cells) == 38

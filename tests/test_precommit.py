@@ -44,9 +44,16 @@ def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
     """A committed snapshot of this working tree, so pre-commit installs the code under test once."""
     snapshot = tmp_path_factory.mktemp("hook-repo")
-    tracked = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, capture_output=True, check=True
-    ).stdout.decode().split("\0")
+    tracked = (
+        subprocess.run(
+            ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for rel in filter(None, tracked):
         source = ROOT / rel
         if source.is_file() and not rel.startswith(("labextension/", "tests/", "examples/")):
@@ -69,7 +76,11 @@ def _project(tmp_path: Path, hook_repo: tuple[Path, str], cells: list[dict[str, 
     write_notebook(tmp_path / "analysis.ipynb", cells)
     _git(tmp_path, "add", "-A")
     install = subprocess.run(
-        [str(PRE_COMMIT), "install"], cwd=tmp_path, capture_output=True, text=True, env=_env(tmp_path)
+        [str(PRE_COMMIT), "install"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=_env(tmp_path),
     )
     assert install.returncode == 0, install.stderr
     return tmp_path
@@ -88,7 +99,10 @@ def test_clean_commit_passes(tmp_path: Path, hook_repo: tuple[Path, str]) -> Non
     project = _project(tmp_path, hook_repo, [code("df = 1", 1), code("print(df)", 2)])
     commit = _git(project, "commit", "-m", "add notebook")
     assert commit.returncode == 0, commit.stdout + commit.stderr
-    assert "nbprod check" in commit.stdout + commit.stderr and "Passed" in commit.stdout + commit.stderr
+    assert (
+        "nbprod check" in commit.stdout + commit.stderr
+        and "Passed" in commit.stdout + commit.stderr
+    )
 
 
 def test_suppressed_violation_passes(tmp_path: Path, hook_repo: tuple[Path, str]) -> None:
@@ -108,3 +122,29 @@ def test_try_repo_runs_the_working_tree(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 1
     assert "NBP101 [out-of-order-execution]" in result.stdout
+
+
+def test_stale_export_is_rejected(tmp_path: Path, hook_repo: tuple[Path, str]) -> None:
+    repo, sha = hook_repo
+    _git(tmp_path, "init", "-q")
+    config = f"repos:\n- repo: {repo.as_uri()}\n  rev: {sha}\n  hooks:\n  - id: nbexport-check\n"
+    (tmp_path / ".pre-commit-config.yaml").write_text(config)
+    cells = [
+        {**code("def double(x):\n    return 2 * x", 1), "metadata": {"tags": ["export"]}},
+        code("double(2)", 2),
+    ]
+    nb = write_notebook(tmp_path / "maths.ipynb", cells)
+    env = _env(tmp_path)
+    nbprod = Path(sys.executable).parent / "nbprod"
+    assert subprocess.run([str(nbprod), "export", str(nb)], cwd=tmp_path, env=env).returncode == 0
+    assert (tmp_path / "maths" / "src" / "maths" / "core.py").is_file()
+    _git(tmp_path, "add", "-A")
+    install = subprocess.run([str(PRE_COMMIT), "install"], cwd=tmp_path, env=env, capture_output=True)
+    assert install.returncode == 0
+    assert _git(tmp_path, "commit", "-qm", "fresh export").returncode == 0
+    cells[0] = {**code("def double(x):\n    return x + x", 3), "metadata": {"tags": ["export"]}}
+    write_notebook(nb, cells)  # the notebook changes, the package does not
+    _git(tmp_path, "add", "maths.ipynb")
+    stale = _git(tmp_path, "commit", "-m", "change the notebook only")
+    assert stale.returncode != 0
+    assert "nbprod export --check" in stale.stdout + stale.stderr

@@ -30,16 +30,27 @@ _CELL = st.fixed_dictionaries(
         "cell_type": st.sampled_from(["code", "code", "markdown", "raw"]),
         "source": st.one_of(_SOURCE, st.lists(_SOURCE, max_size=3)),
         "execution_count": st.one_of(st.none(), st.integers(min_value=0, max_value=50)),
-        "metadata": st.one_of(st.just({}), st.just({"tags": ["nbprod-ignore"]}), st.just({"tags": "x"})),
-        "outputs": st.one_of(st.just([]), st.just([{"output_type": "error", "ename": "E", "traceback": ["----> 3 x"]}])),
+        "metadata": st.one_of(
+            st.just({}), st.just({"tags": ["nbprod-ignore"]}), st.just({"tags": "x"})
+        ),
+        "outputs": st.one_of(
+            st.just([]),
+            st.just([{"output_type": "error", "ename": "E", "traceback": ["----> 3 x"]}]),
+        ),
     }
 )
 _NOTEBOOK = st.fixed_dictionaries(
-    {"nbformat": st.just(4), "nbformat_minor": st.integers(0, 5), "metadata": st.just({}), "cells": st.lists(_CELL, max_size=8)}
+    {
+        "nbformat": st.just(4),
+        "nbformat_minor": st.integers(0, 5),
+        "metadata": st.just({}),
+        "cells": st.lists(_CELL, max_size=8),
+    }
 )
 _JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=5),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3),
+    lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(st.text(max_size=6), children, max_size=3),
     max_leaves=10,
 )
 
@@ -70,7 +81,18 @@ def test_random_bytes_load_or_fail_cleanly(raw: bytes) -> None:
 @given(_JSON)
 def test_random_json_in_notebook_fields(value: Any) -> None:
     for nb in (
-        {"nbformat": 4, "cells": [{"cell_type": "code", "source": "x", "outputs": value, "metadata": value, "execution_count": value}]},
+        {
+            "nbformat": 4,
+            "cells": [
+                {
+                    "cell_type": "code",
+                    "source": "x",
+                    "outputs": value,
+                    "metadata": value,
+                    "execution_count": value,
+                }
+            ],
+        },
         {"nbformat": 4, "cells": value, "metadata": value},
         {"nbformat": 3, "worksheets": value},
     ):

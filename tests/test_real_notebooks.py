@@ -48,4 +48,6 @@ def test_reviewed_findings_on_real_notebooks() -> None:
     for name, expected in EXPECTED.items():
         result = check_file(CORPUS / name, Settings(select=("NBP0", "NBP1")))
         found = [(f.code, f.cell_index, f.line, f.column) for f in result.findings]
-        assert sorted(found, key=lambda t: (t[1], t[2], t[3])) == sorted(expected, key=lambda t: (t[1], t[2], t[3])), name
+        assert sorted(found, key=lambda t: (t[1], t[2], t[3])) == sorted(
+            expected, key=lambda t: (t[1], t[2], t[3])
+        ), name

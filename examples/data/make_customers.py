@@ -55,9 +55,7 @@ def make_rows(n: int, seed: int) -> list[dict[str, object]]:
     rng = random.Random(seed)
     rows: list[dict[str, object]] = []
     for i in range(n):
-        contract = rng.choices(
-            ["month-to-month", "one-year", "two-year"], weights=[55, 25, 20]
-        )[0]
+        contract = rng.choices(["month-to-month", "one-year", "two-year"], weights=[55, 25, 20])[0]
         max_tenure = {"month-to-month": 36, "one-year": 60, "two-year": 72}[contract]
         tenure = rng.randint(1, max_tenure)
         internet = rng.choices(["none", "dsl", "fiber"], weights=[20, 35, 45])[0]

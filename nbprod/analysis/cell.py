@@ -80,12 +80,19 @@ class CellFacts:
     def defined(self) -> set[str]:
         return {b.name for b in self.bindings if b.kind != "del"}
 
-    def position(self, node: ast.expr | ast.stmt | ast.arg | ast.alias) -> tuple[int, int, int, int]:
+    def position(
+        self, node: ast.expr | ast.stmt | ast.arg | ast.alias
+    ) -> tuple[int, int, int, int]:
         """(line, column, end_line, end_column), 1-based, in the user's text."""
         line = node.lineno
         end_line = node.end_lineno if node.end_lineno is not None else line
         end_offset = node.end_col_offset if node.end_col_offset is not None else node.col_offset
-        return line, self.column(line, node.col_offset) + 1, end_line, self.column(end_line, end_offset) + 1
+        return (
+            line,
+            self.column(line, node.col_offset) + 1,
+            end_line,
+            self.column(end_line, end_offset) + 1,
+        )
 
     def column(self, line: int, byte_col: int) -> int:
         """0-based character column in the user's text of an ast (UTF-8 byte) column."""
@@ -94,7 +101,9 @@ class CellFacts:
             self._lines = text.split("\n")
             self._ascii = text.isascii()
         if not self._ascii and 0 < line <= len(self._lines):
-            byte_col = len(self._lines[line - 1].encode("utf-8")[:byte_col].decode("utf-8", "replace"))
+            byte_col = len(
+                self._lines[line - 1].encode("utf-8")[:byte_col].decode("utf-8", "replace")
+            )
         return self.masked.column(line, byte_col) if self.masked is not None else byte_col
 
 
@@ -259,7 +268,11 @@ class _Collector(ast.NodeVisitor):
     def visit_Name(self, node: ast.Name) -> None:
         if isinstance(node.ctx, ast.Load):
             name = node.id
-            if self.scope is self.module and name in self.module.bound and name in self.facts.immediate:
+            if (
+                self.scope is self.module
+                and name in self.module.bound
+                and name in self.facts.immediate
+            ):
                 return  # the common case: a name this cell already bound and read
             self._read(self._ref(node, name), self.scope, deferred=False)
         elif isinstance(node.ctx, ast.Del):
@@ -316,7 +329,9 @@ class _Collector(ast.NodeVisitor):
         self.visit(node.body)
         self._pop(scope)
 
-    def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
+    def _comprehension(
+        self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp
+    ) -> None:
         first, *rest = node.generators
         self.visit(first.iter)  # the first iterable is evaluated in the enclosing scope
         scope = self._push("comprehension")

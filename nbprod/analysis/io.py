@@ -68,7 +68,9 @@ _WRITE_METHODS = frozenset(
 _PATH_METHODS: dict[str, Mode] = {
     "read_text": "read", "read_bytes": "read", "write_text": "write", "write_bytes": "write",
 }  # fmt: skip
-_PATH_TYPES = frozenset({"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "pathlib.WindowsPath", "Path"})
+_PATH_TYPES = frozenset(
+    {"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "pathlib.WindowsPath", "Path"}
+)
 
 
 @dataclass(frozen=True)
@@ -95,11 +97,21 @@ def file_accesses(nb: AnalyzedNotebook) -> list[FileAccess]:
         for magic in facts.magics:
             if magic.kind == "cell" and magic.name in ("writefile", "file") and magic.args:
                 target = magic.args.split()[-1]
-                end = len(facts.cell.source.split("\n", magic.line)[magic.line - 1].encode())  # ast columns are bytes
-                dummy = ast.Constant(target, lineno=magic.line, col_offset=0, end_lineno=magic.line, end_col_offset=end)
+                end = len(
+                    facts.cell.source.split("\n", magic.line)[magic.line - 1].encode()
+                )  # ast columns are bytes
+                dummy = ast.Constant(
+                    target,
+                    lineno=magic.line,
+                    col_offset=0,
+                    end_lineno=magic.line,
+                    end_col_offset=end,
+                )
                 # `$name` and `{expr}` are expanded by IPython: the path is not static
                 path = None if "$" in target or "{" in target else target
-                found.append(FileAccess(facts, ast.Call(dummy, [], []), dummy, path, "write", "%%writefile"))
+                found.append(
+                    FileAccess(facts, ast.Call(dummy, [], []), dummy, path, "write", "%%writefile")
+                )
     return found
 
 
@@ -120,7 +132,11 @@ _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
 
 def is_url(path: str) -> bool:
     """A URL or cloud URI (``https://``, ``s3://``, ``gs://``, ``dbfs:/``), not a local path."""
-    return _URL.match(path) is not None and _WINDOWS_DRIVE.match(path) is None and not path.startswith("file:")
+    return (
+        _URL.match(path) is not None
+        and _WINDOWS_DRIVE.match(path) is None
+        and not path.startswith("file:")
+    )
 
 
 def normalize(path: str) -> str:
@@ -154,12 +170,16 @@ def in_directory(path: str, directories: Iterable[str]) -> str | None:
                 return directory
             continue
         want = _parts(directory)
-        if want and any(parts[i : i + len(want)] == want for i in range(len(parts) - len(want) + 1)):
+        if want and any(
+            parts[i : i + len(want)] == want for i in range(len(parts) - len(want) + 1)
+        ):
             return directory
     return None
 
 
-def _accesses(nb: AnalyzedNotebook, facts: CellFacts, call: CallRef, resolver: PathResolver) -> Iterator[FileAccess]:
+def _accesses(
+    nb: AnalyzedNotebook, facts: CellFacts, call: CallRef, resolver: PathResolver
+) -> Iterator[FileAccess]:
     node = call.node
     qualified = nb.qualify(call.dotted) if call.dotted else None
     if qualified in ("open", "io.open", "codecs.open"):
@@ -168,7 +188,9 @@ def _accesses(nb: AnalyzedNotebook, facts: CellFacts, call: CallRef, resolver: P
         path_node = _argument(node, 0, ("file", "filename"))
         if path_node is not None and mode is not None:
             kind: Mode = "write" if set(mode) & set("wax+") else "read"
-            yield FileAccess(facts, node, path_node, resolver.string(path_node, facts), kind, "open")
+            yield FileAccess(
+                facts, node, path_node, resolver.string(path_node, facts), kind, "open"
+            )
         return
     if qualified is not None:
         spec = _FUNCTIONS.get(qualified)
@@ -178,12 +200,16 @@ def _accesses(nb: AnalyzedNotebook, facts: CellFacts, call: CallRef, resolver: P
             mode_, index, keywords = spec
             path_node = _argument(node, index, keywords)
             if path_node is not None:
-                yield FileAccess(facts, node, path_node, resolver.string(path_node, facts), mode_, qualified)
+                yield FileAccess(
+                    facts, node, path_node, resolver.string(path_node, facts), mode_, qualified
+                )
             return
     if call.attr in _WRITE_METHODS and isinstance(node.func, ast.Attribute):
         path_node = _argument(node, 0, _PATH_KEYWORDS)
         if path_node is not None:
-            yield FileAccess(facts, node, path_node, resolver.string(path_node, facts), "write", "." + call.attr)
+            yield FileAccess(
+                facts, node, path_node, resolver.string(path_node, facts), "write", "." + call.attr
+            )
     elif call.attr in _PATH_METHODS and isinstance(node.func, ast.Attribute):
         target = node.func.value
         path = resolver.string(target, facts) if resolver.is_path_expr(target, facts) else None
@@ -230,7 +256,11 @@ class PathResolver:
                     ):
                         name = stmt.targets[0].id
                         found[name] = None if name in found else stmt.value
-                    elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value:
+                    elif (
+                        isinstance(stmt, ast.AnnAssign)
+                        and isinstance(stmt.target, ast.Name)
+                        and stmt.value
+                    ):
                         name = stmt.target.id
                         found[name] = None if name in found else stmt.value
             for name, entries in self.nb.definitions.items():
@@ -288,7 +318,9 @@ class PathResolver:
         return None
 
     def _call_string(self, node: ast.Call, facts: CellFacts, depth: int) -> str | None:
-        dotted = _dotted_name(node.func) if isinstance(node.func, (ast.Name, ast.Attribute)) else None
+        dotted = (
+            _dotted_name(node.func) if isinstance(node.func, (ast.Name, ast.Attribute)) else None
+        )
         qualified = self.nb.qualify(dotted) if dotted else None
         args = [self.string(a, facts, depth + 1) for a in node.args]
         if node.keywords or any(a is None for a in args):

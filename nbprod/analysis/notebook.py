@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-
 from typing import TYPE_CHECKING
 
 from nbprod.analysis.cell import Binding, CellFacts, NameRef, analyze_cell
@@ -171,7 +170,9 @@ class AnalyzedNotebook:
 
     def _body_reads(self, function: str, position: int) -> list[NameRef]:
         """The deferred reads of the definition of ``function`` visible at ``position``."""
-        visible = [f for f, b in self.definitions.get(function, ()) if self.position_of(f) <= position]
+        visible = [
+            f for f, b in self.definitions.get(function, ()) if self.position_of(f) <= position
+        ]
         if not visible:
             return []
         return visible[-1].deferred.get(function, [])

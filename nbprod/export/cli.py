@@ -5,12 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from nbprod.export.api import EXIT_OUTDATED, ExportResult, export_notebook
-from nbprod.export.select import roles
-from nbprod.notebook import NotebookError, load_notebook
-from nbprod.export.verify import verify
+if TYPE_CHECKING:
+    from nbprod.export.api import ExportResult
 
 _VERBS = {"written": "wrote", "removed": "removed", "outdated": "out of date", "refused": "refused",
           "skipped": "skipped", "unchanged": "unchanged"}  # fmt: skip
@@ -60,6 +58,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _has_export_cells(path: Path) -> bool:
     """Whether any cell is selected for export; unreadable files count, to report them."""
+    from nbprod.export.select import roles
+    from nbprod.notebook import NotebookError, load_notebook
+
     try:
         notebook = load_notebook(path)
     except NotebookError:
@@ -68,6 +69,10 @@ def _has_export_cells(path: Path) -> bool:
 
 
 def _run_one(args: argparse.Namespace, notebook: Path) -> int:
+    # imported here: libcst and black are slow to import, and `nbprod check` never needs them
+    from nbprod.export.api import EXIT_OUTDATED, export_notebook
+    from nbprod.export.verify import verify
+
     result = export_notebook(notebook, args.out, args.package, check=args.check, force=args.force)
     report(result, sys.stdout, sys.stderr)
     code = result.exit_code

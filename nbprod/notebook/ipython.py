@@ -59,7 +59,9 @@ def mask(source: str) -> MaskedSource:
     out = MaskedSource(text=source)
     _dedent(lines, out)
     # IPython runs `%%magic` cells even when comment lines come first.
-    first = next((i for i, ln in enumerate(lines) if ln.strip() and not ln.lstrip().startswith("#")), None)
+    first = next(
+        (i for i, ln in enumerate(lines) if ln.strip() and not ln.lstrip().startswith("#")), None
+    )
     if first is not None and lines[first].startswith("%%"):
         name, _, args = lines[first][2:].partition(" ")
         target = _capture_target(args) if name == "capture" else None
@@ -105,7 +107,9 @@ def _dedent(lines: list[str], out: MaskedSource) -> None:
 
 def _mask_line(line: str, lineno: int, out: MaskedSource) -> str | None:
     stripped = line.lstrip()
-    if not stripped or (stripped[0] not in "%!?" and not stripped.endswith("?") and "=" not in line):
+    if not stripped or (
+        stripped[0] not in "%!?" and not stripped.endswith("?") and "=" not in line
+    ):
         return None
     m = _LINE_MAGIC.fullmatch(line)
     if m is not None:

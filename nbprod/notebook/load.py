@@ -95,7 +95,9 @@ def _upgrade(data: dict[str, Any], major: int) -> dict[str, Any]:
 
 def _cell(index: int, data: Any) -> Cell:
     if not isinstance(data, dict):
-        raise NotebookError(f"invalid notebook: cell {index + 1} is {_json_type(data)}, not an object")
+        raise NotebookError(
+            f"invalid notebook: cell {index + 1} is {_json_type(data)}, not an object"
+        )
     kind = _KINDS.get(str(data.get("cell_type")))
     if kind is None:
         raise NotebookError(
@@ -116,7 +118,9 @@ def _cell(index: int, data: Any) -> Cell:
         source=source.replace("\r\n", "\n").replace("\r", "\n"),
         tags=tags,
         execution_count=count if isinstance(count, int) and not isinstance(count, bool) else None,
-        outputs=tuple(o for o in outputs if isinstance(o, dict)) if isinstance(outputs, list) else (),
+        outputs=(
+            tuple(o for o in outputs if isinstance(o, dict)) if isinstance(outputs, list) else ()
+        ),
     )
 
 

@@ -39,10 +39,16 @@ def sarif_dict(results: Sequence[FileResult]) -> dict[str, Any]:
                                     "endColumn": f.end_column,
                                 },
                             },
-                            "logicalLocations": [{"name": f"cell {f.cell_index + 1}", "kind": "cell"}],
+                            "logicalLocations": [
+                                {"name": f"cell {f.cell_index + 1}", "kind": "cell"}
+                            ],
                         }
                     ],
-                    "properties": {"cell_index": f.cell_index, "cell_id": f.cell_id, "name": f.name},
+                    "properties": {
+                        "cell_index": f.cell_index,
+                        "cell_id": f.cell_id,
+                        "name": f.name,
+                    },
                 }
             )
     notifications = [
@@ -69,7 +75,10 @@ def sarif_dict(results: Sequence[FileResult]) -> dict[str, Any]:
                                 "fullDescription": {"text": r.docs()},
                                 "help": {"text": r.docs(), "markdown": r.docs()},
                                 "defaultConfiguration": {"level": _LEVEL[r.severity]},
-                                "properties": {"area": r.area.value, "checklist_item": r.checklist_item},
+                                "properties": {
+                                    "area": r.area.value,
+                                    "checklist_item": r.checklist_item,
+                                },
                             }
                             for r in rules
                         ],
@@ -77,7 +86,10 @@ def sarif_dict(results: Sequence[FileResult]) -> dict[str, Any]:
                 },
                 "results": sarif_results,
                 "invocations": [
-                    {"executionSuccessful": not notifications, "toolExecutionNotifications": notifications}
+                    {
+                        "executionSuccessful": not notifications,
+                        "toolExecutionNotifications": notifications,
+                    }
                 ],
             }
         ],

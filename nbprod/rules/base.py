@@ -72,7 +72,9 @@ class Example:
         return {"nbformat": 4, "nbformat_minor": 5, "metadata": metadata, "cells": cells}
 
 
-def Invalid(cells: Sequence[str | ExampleCell], at: Sequence[tuple[int, ...]], **kw: Any) -> Example:
+def Invalid(
+    cells: Sequence[str | ExampleCell], at: Sequence[tuple[int, ...]], **kw: Any
+) -> Example:
     return Example(cells, at, **kw)
 
 

@@ -18,7 +18,9 @@ def rules_markdown() -> str:
     rules = all_rules()
     parts = [_HEADER, "| code | name | area | severity | what it does |\n|---|---|---|---|---|\n"]
     for r in rules:
-        parts.append(f"| [{r.code}](#{r.code.lower()}-{r.name}) | {r.name} | {r.area.value} | {r.severity.value} | {r.summary()} |\n")
+        parts.append(
+            f"| [{r.code}](#{r.code.lower()}-{r.name}) | {r.name} | {r.area.value} | {r.severity.value} | {r.summary()} |\n"
+        )
     for area in ChecklistArea:
         in_area = [r for r in rules if r.area is area]
         if not in_area:

@@ -23,7 +23,9 @@ def all_rules() -> tuple[type[Rule], ...]:
             found.extend(
                 obj
                 for obj in vars(module).values()
-                if isinstance(obj, type) and issubclass(obj, Rule) and obj.__module__ == module.__name__
+                if isinstance(obj, type)
+                and issubclass(obj, Rule)
+                and obj.__module__ == module.__name__
             )
     return tuple(sorted(found, key=lambda r: r.code))
 

@@ -21,6 +21,4 @@ def _load_jupyter_server_extension(server_app: ServerApp) -> None:
     from nbprod.server.handlers import setup_handlers
 
     setup_handlers(server_app.web_app)
-    server_app.log.info(
-        "nbprod: REST API registered under %snbprod/", server_app.base_url
-    )
+    server_app.log.info("nbprod: REST API registered under %snbprod/", server_app.base_url)

@@ -40,9 +40,7 @@ class NbprodHandler(APIHandler):
     def confined(self, value: object, field: str) -> Path:
         """Resolve an API path against the server root; 400 if it is not inside it."""
         if not isinstance(value, str) or not value.strip():
-            raise HTTPError(
-                400, f"'{field}' must be a non-empty path relative to the server root"
-            )
+            raise HTTPError(400, f"'{field}' must be a non-empty path relative to the server root")
         if "\0" in value:
             raise HTTPError(400, f"'{field}' contains a NUL byte")
         root = self.root_dir
@@ -64,9 +62,7 @@ class RulesHandler(NbprodHandler):
     async def get(self) -> None:
         from nbprod.rules.registry import catalog
 
-        rules = await asyncio.to_thread(
-            catalog
-        )  # the first call imports every rule module
+        rules = await asyncio.to_thread(catalog)  # the first call imports every rule module
         self.write_json({"rules": rules})
 
 
@@ -84,9 +80,7 @@ class CheckHandler(NbprodHandler):
         self.write_json(report)
 
 
-def run_check(
-    notebook: dict[str, Any], api_path: str, location: Path
-) -> dict[str, Any]:
+def run_check(notebook: dict[str, Any], api_path: str, location: Path) -> dict[str, Any]:
     """What ``nbprod check --format json`` prints for this notebook, named by its API path."""
     from nbprod.config import ConfigError, load_settings
     from nbprod.engine import FileResult, check_notebook_data
@@ -152,9 +146,7 @@ class ExportHandler(NbprodHandler):
         # result; an exporter that raises ExportError instead gets a 422 with its reason.
         refused: type[BaseException] | tuple[()] = getattr(exporter, "ExportError", ())
         try:
-            result = await asyncio.to_thread(
-                export_notebook, notebook, output, **options
-            )
+            result = await asyncio.to_thread(export_notebook, notebook, output, **options)
         except refused as exc:
             raise HTTPError(422, str(exc)) from None
         payload = result.to_json() if hasattr(result, "to_json") else result

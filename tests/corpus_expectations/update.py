@@ -25,14 +25,18 @@ def findings_for_area(area: str) -> dict[str, list[list[Any]]]:
     out: dict[str, list[list[Any]]] = {}
     for path in sorted(FIXTURES.glob("*.ipynb")):
         result = check_file(path, Settings(select=codes))
-        out[path.name] = [[f.code, f.cell_index, f.line, f.column, f.message] for f in result.findings]
+        out[path.name] = [
+            [f.code, f.cell_index, f.line, f.column, f.message] for f in result.findings
+        ]
     return out
 
 
 def main() -> None:
     area = sys.argv[1]
     target = HERE / f"{area}.json"
-    target.write_text(json.dumps(findings_for_area(area), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    target.write_text(
+        json.dumps(findings_for_area(area), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     print(f"wrote {target}")
 
 

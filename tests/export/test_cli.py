@@ -91,3 +91,19 @@ def test_verify_runs_black_isort_mypy_and_pytest(
     assert 'assert count("x y x")["x"] == 2' in tests
     core = (tmp_path / "pkg/src/words/core.py").read_text()
     assert "def counting(config: Config = Config()) -> Any:" in core
+
+
+def test_several_notebooks_skip_those_without_export_tags(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    tagged = _stdlib_notebook(tmp_path / "words.ipynb")
+    untagged = write(tmp_path / "scratch.ipynb", cell("x = 1"))
+    assert main(str(tagged), str(untagged), "--check") == 1  # words/ does not exist yet
+    assert main(str(tagged), str(untagged)) == 0
+    assert (tmp_path / "words" / "pyproject.toml").is_file()
+    assert not (tmp_path / "scratch").exists()
+    assert main(str(tagged), str(untagged), "--check") == 0
+    capsys.readouterr()
+    assert main(str(tagged), str(untagged), "--out", "x") == 2
+    assert "--out and --package need a single notebook" in capsys.readouterr().err

@@ -41,9 +41,7 @@ async def post(jp_fetch: Any, endpoint: str, body: object) -> HTTPResponse:
     return response
 
 
-async def status_of(
-    jp_fetch: Any, endpoint: str, body: object
-) -> tuple[int, dict[str, Any]]:
+async def status_of(jp_fetch: Any, endpoint: str, body: object) -> tuple[int, dict[str, Any]]:
     with pytest.raises(HTTPClientError) as info:
         await post(jp_fetch, endpoint, body)
     assert info.value.response is not None
@@ -67,9 +65,7 @@ async def test_check_round_trip_reports_what_the_cli_reports(
     jp_fetch: Any, jp_root_dir: Path
 ) -> None:
     nb = notebook("print(df.shape)", "df = load()")
-    response = await post(
-        jp_fetch, "check", {"path": "work/churn.ipynb", "notebook": nb}
-    )
+    response = await post(jp_fetch, "check", {"path": "work/churn.ipynb", "notebook": nb})
     report = json.loads(response.body)
     assert set(report) == {"version", "files_checked", "findings", "errors", "skipped"}
     assert report["files_checked"] == 1
@@ -85,9 +81,7 @@ async def test_check_round_trip_reports_what_the_cli_reports(
     ) == (0, "cell-0", 1, 7)
 
 
-async def test_check_sees_unsaved_content_not_the_file(
-    jp_fetch: Any, jp_root_dir: Path
-) -> None:
+async def test_check_sees_unsaved_content_not_the_file(jp_fetch: Any, jp_root_dir: Path) -> None:
     (jp_root_dir / "nb.ipynb").write_text(json.dumps(notebook("print(x)", "x = 1")))
     fixed = notebook("x = 1", "print(x)")  # the edit in the browser, not saved yet
     report = json.loads(
@@ -96,16 +90,12 @@ async def test_check_sees_unsaved_content_not_the_file(
     assert "use-before-definition" not in names(report)
 
 
-async def test_check_uses_the_nearest_pyproject(
-    jp_fetch: Any, jp_root_dir: Path
-) -> None:
+async def test_check_uses_the_nearest_pyproject(jp_fetch: Any, jp_root_dir: Path) -> None:
     quiet = jp_root_dir / "quiet"
     quiet.mkdir()
     (quiet / "pyproject.toml").write_text('[tool.nbprod]\nignore = ["NBP104"]\n')
     nb = notebook("print(df.shape)", "df = load()")
-    loud = json.loads(
-        (await post(jp_fetch, "check", {"path": "nb.ipynb", "notebook": nb})).body
-    )
+    loud = json.loads((await post(jp_fetch, "check", {"path": "nb.ipynb", "notebook": nb})).body)
     silenced = json.loads(
         (await post(jp_fetch, "check", {"path": "quiet/nb.ipynb", "notebook": nb})).body
     )
@@ -118,11 +108,7 @@ async def test_check_reports_a_broken_config_as_a_file_error(
 ) -> None:
     (jp_root_dir / "pyproject.toml").write_text("[tool.nbprod]\nno-such-option = 1\n")
     report = json.loads(
-        (
-            await post(
-                jp_fetch, "check", {"path": "nb.ipynb", "notebook": notebook("x = 1")}
-            )
-        ).body
+        (await post(jp_fetch, "check", {"path": "nb.ipynb", "notebook": notebook("x = 1")})).body
     )
     [error] = report["errors"]
     assert error["filename"] == "nb.ipynb"
@@ -133,11 +119,7 @@ async def test_check_reports_an_unreadable_notebook_as_a_file_error(
     jp_fetch: Any,
 ) -> None:
     report = json.loads(
-        (
-            await post(
-                jp_fetch, "check", {"path": "nb.ipynb", "notebook": {"cells": 3}}
-            )
-        ).body
+        (await post(jp_fetch, "check", {"path": "nb.ipynb", "notebook": {"cells": 3}})).body
     )
     assert report["findings"] == []
     assert [e["filename"] for e in report["errors"]] == ["nb.ipynb"]
@@ -156,9 +138,7 @@ async def test_check_reports_an_unreadable_notebook_as_a_file_error(
         ({"path": "nb.ipynb", "notebook": "{}"}, "'notebook'"),
     ],
 )
-async def test_check_rejects_a_malformed_body(
-    jp_fetch: Any, body: object, message: str
-) -> None:
+async def test_check_rejects_a_malformed_body(jp_fetch: Any, body: object, message: str) -> None:
     status, error = await status_of(jp_fetch, "check", body)
     assert status == 400
     assert message in error["message"]
@@ -195,9 +175,7 @@ async def test_every_endpoint_requires_authentication(
     body: str | None,
 ) -> None:
     url = f"{jp_base_url}nbprod/{endpoint}"
-    response = await http_server_client.fetch(
-        url, method=method, body=body, raise_error=False
-    )
+    response = await http_server_client.fetch(url, method=method, body=body, raise_error=False)
     assert response.code == 403
 
 
@@ -205,9 +183,7 @@ def tree(root: Path) -> set[Path]:
     return {p.relative_to(root) for p in root.rglob("*")}
 
 
-@pytest.mark.parametrize(
-    "output", ["../pkg", "/tmp/nbprod-pkg", "out/../../pkg", "link/pkg", "."]
-)
+@pytest.mark.parametrize("output", ["../pkg", "/tmp/nbprod-pkg", "out/../../pkg", "link/pkg", "."])
 async def test_export_refuses_an_output_outside_the_root_and_writes_nothing(
     jp_fetch: Any,
     jp_root_dir: Path,
@@ -218,18 +194,14 @@ async def test_export_refuses_an_output_outside_the_root_and_writes_nothing(
     (jp_root_dir / "link").symlink_to(elsewhere)
     (jp_root_dir / "nb.ipynb").write_text(json.dumps(notebook("x = 1")))
     before, parent_before = tree(jp_root_dir), tree(jp_root_dir.parent)
-    status, error = await status_of(
-        jp_fetch, "export", {"path": "nb.ipynb", "output": output}
-    )
+    status, error = await status_of(jp_fetch, "export", {"path": "nb.ipynb", "output": output})
     assert status == 400
     assert "'output'" in error["message"]
     assert tree(jp_root_dir) == before and tree(jp_root_dir.parent) == parent_before
     assert list(elsewhere.iterdir()) == []
 
 
-async def test_export_refuses_a_notebook_outside_the_root(
-    jp_fetch: Any, jp_root_dir: Path
-) -> None:
+async def test_export_refuses_a_notebook_outside_the_root(jp_fetch: Any, jp_root_dir: Path) -> None:
     outside = jp_root_dir.parent / "secret.ipynb"
     outside.write_text(json.dumps(notebook("x = 1")))
     status, error = await status_of(
@@ -239,31 +211,23 @@ async def test_export_refuses_a_notebook_outside_the_root(
     assert not (jp_root_dir / "pkg").exists()
 
 
-async def test_export_rejects_a_malformed_body(
-    jp_fetch: Any, jp_root_dir: Path
-) -> None:
+async def test_export_rejects_a_malformed_body(jp_fetch: Any, jp_root_dir: Path) -> None:
     (jp_root_dir / "nb.ipynb").write_text(json.dumps(notebook("x = 1")))
     assert (await status_of(jp_fetch, "export", "nope"))[0] == 400
     assert (
-        await status_of(
-            jp_fetch, "export", {"path": "nb.ipynb", "output": "pkg", "force": "yes"}
-        )
+        await status_of(jp_fetch, "export", {"path": "nb.ipynb", "output": "pkg", "force": "yes"})
     )[0] == 400
-    assert (
-        await status_of(jp_fetch, "export", {"path": "missing.ipynb", "output": "pkg"})
-    )[0] == 400
+    assert (await status_of(jp_fetch, "export", {"path": "missing.ipynb", "output": "pkg"}))[
+        0
+    ] == 400
 
 
 async def test_export_says_clearly_when_the_exporter_is_absent(
     jp_fetch: Any, jp_root_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(
-        sys.modules, "nbprod.export", None
-    )  # makes the import fail as if absent
+    monkeypatch.setitem(sys.modules, "nbprod.export", None)  # makes the import fail as if absent
     (jp_root_dir / "nb.ipynb").write_text(json.dumps(notebook("x = 1")))
-    status, error = await status_of(
-        jp_fetch, "export", {"path": "nb.ipynb", "output": "pkg"}
-    )
+    status, error = await status_of(jp_fetch, "export", {"path": "nb.ipynb", "output": "pkg"})
     assert status == 501
     assert "export is not available" in error["message"]
     assert not (jp_root_dir / "pkg").exists()
@@ -277,14 +241,10 @@ def fake_exporter(calls: list[tuple[Path, Path, dict[str, Any]]]) -> types.Modul
     """Stands in for nbprod.export: the handler's contract, not the exporter's logic."""
     module = types.ModuleType("nbprod.export")
 
-    def export_notebook(
-        notebook: Path, out_dir: Path, **options: Any
-    ) -> dict[str, Any]:
+    def export_notebook(notebook: Path, out_dir: Path, **options: Any) -> dict[str, Any]:
         calls.append((notebook, out_dir, options))
         if out_dir.name == "handmade":
-            raise ExportError(
-                "handmade/src/pkg/core.py was edited by hand; use force to overwrite"
-            )
+            raise ExportError("handmade/src/pkg/core.py was edited by hand; use force to overwrite")
         out_dir.mkdir(parents=True)
         (out_dir / "pyproject.toml").write_text("")
         return {
@@ -323,25 +283,17 @@ async def test_export_refusal_is_a_422_with_the_reason(
 ) -> None:
     monkeypatch.setitem(sys.modules, "nbprod.export", fake_exporter([]))
     (jp_root_dir / "nb.ipynb").write_text(json.dumps(notebook("x = 1")))
-    status, error = await status_of(
-        jp_fetch, "export", {"path": "nb.ipynb", "output": "handmade"}
-    )
+    status, error = await status_of(jp_fetch, "export", {"path": "nb.ipynb", "output": "handmade"})
     assert status == 422
     assert "edited by hand" in error["message"]
 
 
-async def test_export_writes_a_package_inside_the_root(
-    jp_fetch: Any, jp_root_dir: Path
-) -> None:
+async def test_export_writes_a_package_inside_the_root(jp_fetch: Any, jp_root_dir: Path) -> None:
     pytest.importorskip("nbprod.export")
-    nb = notebook(
-        "def add(a: int, b: int) -> int:\n    return a + b", "print(add(1, 2))"
-    )
+    nb = notebook("def add(a: int, b: int) -> int:\n    return a + b", "print(add(1, 2))")
     nb["cells"][0]["metadata"]["tags"] = ["export"]
     (jp_root_dir / "calc.ipynb").write_text(json.dumps(nb))
-    response = await post(
-        jp_fetch, "export", {"path": "calc.ipynb", "output": "calc-pkg"}
-    )
+    response = await post(jp_fetch, "export", {"path": "calc.ipynb", "output": "calc-pkg"})
     result = json.loads(response.body)
     assert result["out_dir"] == "calc-pkg"
     assert result["written"], result

@@ -34,7 +34,9 @@ _PORTABLE_ROOTS = (
     "/opt/", "/run/", "/dbfs/", "/mnt/",
 )  # fmt: skip
 # Calls whose path argument probes the environment rather than depending on it.
-_PROBES = frozenset({"exists", "isdir", "isfile", "is_dir", "is_file", "startswith", "endswith", "mount"})
+_PROBES = frozenset(
+    {"exists", "isdir", "isfile", "is_dir", "is_file", "startswith", "endswith", "mount"}
+)
 _SHELL_CELLS = frozenset({"bash", "sh", "script", "system"})
 _TOKEN = re.compile(r"[^\s'\"=]+")
 
@@ -72,7 +74,10 @@ class AbsolutePath(Rule):
     checklist_item = "Reproducible results: code, environment, data"
 
     valid = [
-        ["import pandas as pd\ndf = pd.read_csv('data/raw/a.csv')", "df.to_csv('../interim/a.csv')"],
+        [
+            "import pandas as pd\ndf = pd.read_csv('data/raw/a.csv')",
+            "df.to_csv('../interim/a.csv')",
+        ],
         [
             "import pandas as pd\ndf = pd.read_csv('https://example.org/a.csv')\nb = pd.read_parquet('s3://bucket/b.parquet')"
         ],
@@ -83,16 +88,31 @@ class AbsolutePath(Rule):
             "import os\nKAGGLE = os.path.expanduser('~/.kaggle/kaggle.json')",
             "!mkdir ~/.kaggle\n!cp kaggle.json ~/.kaggle/",
         ],
-        ["import os\nIN_COLAB = os.path.exists('/content/drive')\nif str(p).startswith('/home/'):\n    pass"],
-        ["from google.colab import drive\ndrive.mount('/content/drive')\ndrive.mount(mountpoint='/content/gdrive')"],
-        ["import pandas as pd\ndf = pd.read_csv('/dbfs/mnt/lake/a.csv')\nm = open('/opt/ml/model/m.bin', 'rb')"],
-        ['print("saved to /home/alice/out.csv")\nmsg = "see C: drive"\nlog_dir = "/full_path_to_your_log_dir"'],
+        [
+            "import os\nIN_COLAB = os.path.exists('/content/drive')\nif str(p).startswith('/home/'):\n    pass"
+        ],
+        [
+            "from google.colab import drive\ndrive.mount('/content/drive')\ndrive.mount(mountpoint='/content/gdrive')"
+        ],
+        [
+            "import pandas as pd\ndf = pd.read_csv('/dbfs/mnt/lake/a.csv')\nm = open('/opt/ml/model/m.bin', 'rb')"
+        ],
+        [
+            'print("saved to /home/alice/out.csv")\nmsg = "see C: drive"\nlog_dir = "/full_path_to_your_log_dir"'
+        ],
         ['"""Reads /home/alice/x.csv\nand more."""'],
-        ["import os\nDATA = os.getenv('DATA_DIR', '/home/alice/data')\nOUT = os.environ.get('OUT', '~/out')"],
+        [
+            "import os\nDATA = os.getenv('DATA_DIR', '/home/alice/data')\nOUT = os.environ.get('OUT', '~/out')"
+        ],
     ]
     invalid = [
         Invalid(
-            [code_cell("import pandas as pd\ndf = pd.read_csv('/home/alice/projects/churn/data.csv')", count=None)],
+            [
+                code_cell(
+                    "import pandas as pd\ndf = pd.read_csv('/home/alice/projects/churn/data.csv')",
+                    count=None,
+                )
+            ],
             at=[(0, 2, 18)],
         ),
         Invalid(
@@ -106,10 +126,14 @@ class AbsolutePath(Rule):
             at=[(0, 2, 8), (2, 1, 20), (3, 1, 12), (4, 1, 7)],
         ),
         Invalid(
-            ["import os\nimport pandas as pd\nROOT = '/data'\ndf = pd.read_csv(os.path.join(ROOT, 'train.csv'))"],
+            [
+                "import os\nimport pandas as pd\nROOT = '/data'\ndf = pd.read_csv(os.path.join(ROOT, 'train.csv'))"
+            ],
             at=[(0, 4, 18)],
         ),
-        Invalid(["!cp /home/alice/train.csv data/raw/\n%cd /kaggle/working"], at=[(0, 1, 5), (0, 2, 5)]),
+        Invalid(
+            ["!cp /home/alice/train.csv data/raw/\n%cd /kaggle/working"], at=[(0, 1, 5), (0, 2, 5)]
+        ),
         Invalid(["%%bash\nwc -l data.csv\nhead /Users/bob/train.csv"], at=[(0, 3, 6)]),
     ]
 
@@ -131,14 +155,23 @@ class AbsolutePath(Rule):
             if normal.startswith("~") and _MACHINE.match(normal) is None:
                 continue  # a dot-directory of the home
             yield self.at_node(
-                nb, access.facts, access.node, f"{access.api} uses the absolute path {_show(path)}: {_ADVICE}"
+                nb,
+                access.facts,
+                access.node,
+                f"{access.api} uses the absolute path {_show(path)}: {_ADVICE}",
             )
 
-    def _literals(self, nb: AnalyzedNotebook, facts: CellFacts, flagged: list[str]) -> Iterator[Finding]:
+    def _literals(
+        self, nb: AnalyzedNotebook, facts: CellFacts, flagged: list[str]
+    ) -> Iterator[Finding]:
         candidates = [(v, n) for v, n in facts.strings if "\n" not in v and _MACHINE.match(v)]
         if not candidates or facts.tree is None:
             return
-        parents = {id(child): parent for parent in ast.walk(facts.tree) for child in ast.iter_child_nodes(parent)}
+        parents = {
+            id(child): parent
+            for parent in ast.walk(facts.tree)
+            for child in ast.iter_child_nodes(parent)
+        }
         for value, node in candidates:
             target: ast.expr = node
             parent = parents.get(id(node))
@@ -156,7 +189,9 @@ class AbsolutePath(Rule):
             if isinstance(parent, ast.Call) and _callee(parent) in ("print", "getenv", "get"):
                 continue  # a message, or the default of a setting read from the environment
             flagged.append(value)
-            yield self.at_node(nb, facts, target, f"machine-specific path {_show(value)}: {_ADVICE}")
+            yield self.at_node(
+                nb, facts, target, f"machine-specific path {_show(value)}: {_ADVICE}"
+            )
 
     def _shell(self, nb: AnalyzedNotebook, facts: CellFacts) -> Iterator[Finding]:
         lines: list[int] = [m.line for m in facts.magics if m.kind in ("shell", "line")]
@@ -170,7 +205,9 @@ class AbsolutePath(Rule):
                 if _MACHINE.match(token.group()):
                     column = token.start() + 1
                     message = f"machine-specific path {_show(token.group())}: {_ADVICE}"
-                    yield self.finding(nb, facts.cell, message, number, column, number, token.end() + 1)
+                    yield self.finding(
+                        nb, facts.cell, message, number, column, number, token.end() + 1
+                    )
 
 
 _ADVICE = "the notebook will not run on another machine; use a path relative to the project or a parameter"
@@ -182,7 +219,11 @@ def _is_absolute(path: str) -> bool:
 
 def _callee(call: ast.Call) -> str | None:
     func = call.func
-    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    return (
+        func.attr
+        if isinstance(func, ast.Attribute)
+        else func.id if isinstance(func, ast.Name) else None
+    )
 
 
 def _show(path: str) -> str:

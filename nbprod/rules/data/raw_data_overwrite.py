@@ -18,7 +18,9 @@ _DOWNLOADS = frozenset(
     {"requests.get", "httpx.get", "urllib.request.urlopen", "urllib.request.urlretrieve", "wget.download",
      "gdown.download", "pooch.retrieve", "keras.utils.get_file", "tensorflow.keras.utils.get_file"}
 )  # fmt: skip
-_DOWNLOAD_METHODS = frozenset({"download", "download_file", "dataset_download_files", "competition_download_files"})
+_DOWNLOAD_METHODS = frozenset(
+    {"download", "download_file", "dataset_download_files", "competition_download_files"}
+)
 _READERS = ("pandas.read_", "polars.read_")
 _DOWNLOAD_COMMANDS = re.compile(r"^(?:sudo\s+)?(?:wget|curl|kaggle|gsutil|aws|azcopy|gdown|dvc)\b")
 
@@ -57,9 +59,15 @@ class RawDataOverwrite(Rule):
     checklist_item = "Version your data: never overwrite raw datasets"
 
     valid = [
-        ['import pandas as pd\ndf = pd.read_csv("data/raw/a.csv")', 'df.to_csv("data/interim/a.csv")'],
+        [
+            'import pandas as pd\ndf = pd.read_csv("data/raw/a.csv")',
+            'df.to_csv("data/interim/a.csv")',
+        ],
         # the notebook's own output, read back later
-        ['import pandas as pd\ndf = make()\ndf.to_csv("features.csv")', 'df = pd.read_csv("features.csv")'],
+        [
+            'import pandas as pd\ndf = make()\ndf.to_csv("features.csv")',
+            'df = pd.read_csv("features.csv")',
+        ],
         # a cache: load if present, else build and save
         [
             "import os\nimport pandas as pd\nPATH = 'features.pkl'\n"
@@ -73,7 +81,10 @@ class RawDataOverwrite(Rule):
         # regenerated code and configuration are not data
         ["cfg = open('train.yaml').read()", "with open('train.yaml', 'w') as f:\n    f.write(cfg)"],
         # a URL is not a local file; a download written into the raw directory is raw data arriving
-        ["import pandas as pd\ndf = pd.read_csv('https://example.org/a.csv')", "df.to_csv('a.csv')"],
+        [
+            "import pandas as pd\ndf = pd.read_csv('https://example.org/a.csv')",
+            "df.to_csv('a.csv')",
+        ],
         [
             "import requests\nr = requests.get(URL)\nwith open('data/raw/a.csv', 'wb') as f:\n    f.write(r.content)",
             "import pandas as pd\npd.read_csv('https://example.org/b.csv').to_parquet('data/raw/b.parquet')",
@@ -81,10 +92,15 @@ class RawDataOverwrite(Rule):
         ],
         # unresolved paths are not compared
         ["import pandas as pd\nfor name in names:\n    pd.read_csv(name).dropna().to_csv(name)"],
-        ['import pandas as pd\ndf = pd.read_csv("data/raw_v2/a.csv")\ndf.to_csv("data/rawer/a.csv")'],
+        [
+            'import pandas as pd\ndf = pd.read_csv("data/raw_v2/a.csv")\ndf.to_csv("data/rawer/a.csv")'
+        ],
     ]
     invalid = [
-        Invalid(['import pandas as pd\ndf = pd.read_csv("a.csv")', 'df.dropna().to_csv("./a.csv")'], at=[(1, 1, 20)]),
+        Invalid(
+            ['import pandas as pd\ndf = pd.read_csv("a.csv")', 'df.dropna().to_csv("./a.csv")'],
+            at=[(1, 1, 20)],
+        ),
         Invalid(
             [
                 "from pathlib import Path\nimport numpy as np\nRAW = Path('..') / 'data' / 'raw'",
@@ -94,7 +110,10 @@ class RawDataOverwrite(Rule):
             ],
             at=[(1, 1, 9), (2, 1, 2), (3, 1)],
         ),
-        Invalid(["import shutil\nshutil.copy('export.csv', '/srv/project/data/raw/customers.csv')"], at=[(0, 2, 27)]),
+        Invalid(
+            ["import shutil\nshutil.copy('export.csv', '/srv/project/data/raw/customers.csv')"],
+            at=[(0, 2, 27)],
+        ),
         Invalid(
             [
                 "import joblib\nimport os\nDATA = 'data'\nm = joblib.load(os.path.join(DATA, 'm.pkl'))\njoblib.dump(m, f'{DATA}/m.pkl')"
@@ -102,22 +121,32 @@ class RawDataOverwrite(Rule):
             at=[(0, 5, 16)],
         ),
         Invalid(
-            ["with open('log.txt') as f:\n    old = f.read()", "with open('log.txt', 'a') as f:\n    f.write('x')"],
+            [
+                "with open('log.txt') as f:\n    old = f.read()",
+                "with open('log.txt', 'a') as f:\n    f.write('x')",
+            ],
             at=[(1, 1, 11)],
         ),
         Invalid(
-            ["import pandas as pd\npd.read_csv('data/raw/a.csv').dropna().to_csv('data/raw/a.csv')"], at=[(0, 2, 47)]
+            [
+                "import pandas as pd\npd.read_csv('data/raw/a.csv').dropna().to_csv('data/raw/a.csv')"
+            ],
+            at=[(0, 2, 47)],
         ),
     ]
 
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
-        accesses = [(a, a.path) for a in nb.file_accesses if a.path is not None and not is_url(a.path)]
+        accesses = [
+            (a, a.path) for a in nb.file_accesses if a.path is not None and not is_url(a.path)
+        ]
         if not any(a.mode == "write" for a, _ in accesses):
             return
         first_read: dict[str, FileAccess] = {}
         first_write: dict[str, FileAccess] = {}
         for access, path in sorted(accesses, key=lambda pair: pair[0].order):
-            (first_read if access.mode == "read" else first_write).setdefault(normalize(path), access)
+            (first_read if access.mode == "read" else first_write).setdefault(
+                normalize(path), access
+            )
         for access, path in accesses:
             if access.mode != "write":
                 continue
@@ -126,7 +155,8 @@ class RawDataOverwrite(Rule):
             if not (
                 read is not None
                 and first_write[key] is access  # the first write, after the notebook read the file:
-                and read.order < access.order  # it was input, not the notebook's own output read back
+                and read.order
+                < access.order  # it was input, not the notebook's own output read back
                 and posixpath.splitext(key)[1].lower() not in _NOT_DATA
             ):
                 read = None
@@ -154,13 +184,21 @@ def _acquires(nb: AnalyzedNotebook, facts: CellFacts) -> bool:
     """Whether the cell downloads something: writing a download into the raw-data
     directory is how raw data arrives, not how it is overwritten."""
     for call in facts.calls:
-        if call.attr in _DOWNLOAD_METHODS or (call.dotted and nb.qualify(call.dotted) in _DOWNLOADS):
+        if call.attr in _DOWNLOAD_METHODS or (
+            call.dotted and nb.qualify(call.dotted) in _DOWNLOADS
+        ):
             return True
         if call.dotted and nb.qualify(call.dotted).startswith(_READERS):
             first = call.node.args[0] if call.node.args else None
-            if isinstance(first, ast.Constant) and isinstance(first.value, str) and is_url(first.value):
+            if (
+                isinstance(first, ast.Constant)
+                and isinstance(first.value, str)
+                and is_url(first.value)
+            ):
                 return True
-    return any(magic.kind == "shell" and _DOWNLOAD_COMMANDS.search(magic.args) for magic in facts.magics)
+    return any(
+        magic.kind == "shell" and _DOWNLOAD_COMMANDS.search(magic.args) for magic in facts.magics
+    )
 
 
 def _is_cache(facts: CellFacts, call: ast.Call) -> bool:
@@ -185,7 +223,11 @@ def _tests_existence(test: ast.expr) -> bool:
     for node in ast.walk(test):
         if isinstance(node, ast.Call):
             func = node.func
-            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+            name = (
+                func.attr
+                if isinstance(func, ast.Attribute)
+                else func.id if isinstance(func, ast.Name) else None
+            )
             if name in _EXISTENCE_CHECKS:
                 return True
     return False

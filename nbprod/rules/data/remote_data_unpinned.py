@@ -26,18 +26,28 @@ class _Api:
 
 
 _URL_ARG = (0, ("url",))
-_GET_FILE = _Api((1, ("origin",)), ((-1, "file_hash"), (-1, "md5_hash")), advice="pass file_hash= to get_file")
+_GET_FILE = _Api(
+    (1, ("origin",)), ((-1, "file_hash"), (-1, "md5_hash")), advice="pass file_hash= to get_file"
+)
 # pandas, polars, dask and numpy readers accept URLs as their path
-_READER = _Api((0, ("filepath_or_buffer", "path_or_buf", "path", "io", "source", "fname", "urlpath")))
+_READER = _Api(
+    (0, ("filepath_or_buffer", "path_or_buf", "path", "io", "source", "fname", "urlpath"))
+)
 _APIS: dict[str, _Api] = {
     "keras.utils.get_file": _GET_FILE,
     "keras.utils.data_utils.get_file": _GET_FILE,
     "tensorflow.keras.utils.get_file": _GET_FILE,
     "tensorflow.keras.utils.data_utils.get_file": _GET_FILE,
-    "pooch.retrieve": _Api(_URL_ARG, ((1, "known_hash"),), advice="pass known_hash= to pooch.retrieve"),
-    "torch.hub.download_url_to_file": _Api(_URL_ARG, ((3, "hash_prefix"),), advice="pass hash_prefix="),
+    "pooch.retrieve": _Api(
+        _URL_ARG, ((1, "known_hash"),), advice="pass known_hash= to pooch.retrieve"
+    ),
+    "torch.hub.download_url_to_file": _Api(
+        _URL_ARG, ((3, "hash_prefix"),), advice="pass hash_prefix="
+    ),
     "torchvision.datasets.utils.download_url": _Api(_URL_ARG, ((3, "md5"),), advice="pass md5="),
-    "torchvision.datasets.utils.download_and_extract_archive": _Api(_URL_ARG, ((4, "md5"),), advice="pass md5="),
+    "torchvision.datasets.utils.download_and_extract_archive": _Api(
+        _URL_ARG, ((4, "md5"),), advice="pass md5="
+    ),
     "gdown.download": _Api(_URL_ARG, ((-1, "hash"), (-1, "md5"))),
     "gdown.cached_download": _Api(_URL_ARG, ((-1, "hash"), (-1, "md5"))),
     "urllib.request.urlretrieve": _Api(_URL_ARG),
@@ -46,7 +56,14 @@ _APIS: dict[str, _Api] = {
     "httpx.get": _Api(_URL_ARG, generic=True),
     "wget.download": _Api(_URL_ARG),
 }
-_READERS = ("pandas.read_", "polars.read_", "polars.scan_", "dask.dataframe.read_", "numpy.loadtxt", "numpy.genfromtxt")
+_READERS = (
+    "pandas.read_",
+    "polars.read_",
+    "polars.scan_",
+    "dask.dataframe.read_",
+    "numpy.loadtxt",
+    "numpy.genfromtxt",
+)
 
 _SCHEMES = frozenset({"http", "https", "ftp"})
 # Files that are code, software, web pages or single pictures, not data sets.
@@ -71,8 +88,12 @@ _DATA = frozenset(
 _MOVING = frozenset({"master", "main", "latest", "head", "trunk", "develop", "dev", "nightly"})
 _VERSION = re.compile(r"^(?:v|r|rel|release|version)?\d+(?:\.\d+)+|^v\d+(?:\.|$)", re.I)
 _DATE = re.compile(r"(?<!\d)(?:19|20)\d\d-?[01]\d-?[0-3]\d(?!\d)")  # a dated snapshot
-_SHA = re.compile(r"^(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}$|^[0-9a-f]{64}$")  # a commit or content hash
-_PIN_QUERY = frozenset({"version", "rev", "revision", "ref", "sha", "commit", "tag", "generation", "versionid"})
+_SHA = re.compile(
+    r"^(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}$|^[0-9a-f]{64}$"
+)  # a commit or content hash
+_PIN_QUERY = frozenset(
+    {"version", "rev", "revision", "ref", "sha", "commit", "tag", "generation", "versionid"}
+)
 # Hosts and paths whose content never changes once published.
 _IMMUTABLE = re.compile(
     r"^(?:zenodo\.org/records?/\d|(?:dx\.)?doi\.org/|web\.archive\.org/web/\d|ndownloader\.figshare\.com/files/\d"
@@ -121,17 +142,23 @@ class RemoteDataUnpinned(Rule):
     checklist_item = "Version your data: reproducible results need pinned data"
 
     valid = [
-        ["import pandas as pd\ndf = pd.read_csv('https://raw.githubusercontent.com/o/r/3f2c1ab9/data/a.csv')"],
+        [
+            "import pandas as pd\ndf = pd.read_csv('https://raw.githubusercontent.com/o/r/3f2c1ab9/data/a.csv')"
+        ],
         [
             "import pandas as pd\nA = pd.read_csv('https://example.org/datasets/v1.2/a.csv')\n"
             "B = pd.read_csv('https://example.org/b.csv?version=3')\n"
             "C = pd.read_csv('https://zenodo.org/records/123456/files/c.csv')"
         ],
-        ["%%bash\nwget -O tmp/swivel.tar.gz https://tfhub.dev/google/gnews-swivel-20dim/1?tf-hub-format=compressed"],
+        [
+            "%%bash\nwget -O tmp/swivel.tar.gz https://tfhub.dev/google/gnews-swivel-20dim/1?tf-hub-format=compressed"
+        ],
         [
             "from tensorflow import keras\np = keras.utils.get_file('a.zip', 'https://example.org/a.zip', file_hash='ab12')"
         ],
-        ["from tensorflow import keras\np = keras.utils.get_file(origin='https://example.org/aclImdb_v1.tar.gz')"],
+        [
+            "from tensorflow import keras\np = keras.utils.get_file(origin='https://example.org/aclImdb_v1.tar.gz')"
+        ],
         # a picture for a demo, a script, a web page, an API call
         [
             "import keras, requests\nimg = keras.utils.get_file('cat.jpg', origin='https://example.org/cat.jpg')\n"
@@ -176,8 +203,9 @@ class RemoteDataUnpinned(Rule):
                 "!curl -O https://example.org/aclImdb.tar.gz",
                 "%%bash\ncd data\ncurl -sL https://example.org/x.tgz | tar xz",
                 "!curl https://example.org/status.json",
+                "!wget -q \\\n    https://example.org/big/data.zip",
             ],
-            at=[(0, 1, 7), (1, 1, 10), (2, 3, 10)],
+            at=[(0, 1, 7), (1, 1, 10), (2, 3, 10), (4, 1)],
         ),
     ]
 
@@ -208,7 +236,9 @@ class RemoteDataUnpinned(Rule):
                 if url in seen or not _is_data_url(url, False) or _pinned(url) or checked.any:
                     continue
                 seen.add(url)
-                message = f"shell download of {_show(url)} unpinned: it can change under you; {_ADVICE}"
+                message = (
+                    f"shell download of {_show(url)} unpinned: it can change under you; {_ADVICE}"
+                )
                 yield self.finding(nb, facts.cell, message, line, column, line, column + len(url))
 
 
@@ -278,10 +308,17 @@ def _shell_lines(facts: CellFacts) -> Iterator[tuple[int, int, str]]:
     for magic in facts.magics:
         if magic.kind == "shell" or (magic.kind == "line" and magic.name in ("sx", "system")):
             text = lines[magic.line - 1]
-            start = text.find(magic.args) if magic.args else -1
+            # args of a backslash-continued line hold the joined command: find its first word
+            first = magic.args.split()[0] if magic.args.split() else ""
+            start = text.find(first, magic.column - 1) if first else -1
             if start >= 0:
                 yield magic.line, start, magic.args
-    if not facts.python and facts.magics and facts.magics[0].kind == "cell" and facts.magics[0].name in _SHELL_CELLS:
+    if (
+        not facts.python
+        and facts.magics
+        and facts.magics[0].kind == "cell"
+        and facts.magics[0].name in _SHELL_CELLS
+    ):
         for number in range(facts.magics[0].line + 1, len(lines) + 1):
             yield number, 0, lines[number - 1]
 
@@ -295,7 +332,11 @@ def _shell_downloads(facts: CellFacts) -> Iterator[tuple[int, int, str]]:
             words = command.split()
             if words[:1] == ["sudo"]:
                 words = words[1:]
-            if not words or words[0] not in ("wget", "curl") or (words[0] == "curl" and not _curl_saves(command)):
+            if (
+                not words
+                or words[0] not in ("wget", "curl")
+                or (words[0] == "curl" and not _curl_saves(command))
+            ):
                 continue
             for match in _URL_TOKEN.finditer(command):
                 url = match.group()
@@ -307,7 +348,14 @@ def _curl_saves(command: str) -> bool:
     """curl writes a file (-o, -O, --output, --remote-name) or feeds an extractor; without
     them it prints, which is how web APIs are called."""
     head, _, tail = command.partition("|")
-    if tail.split()[:1] and tail.split()[0] in ("tar", "unzip", "gunzip", "funzip", "zcat", "bsdtar"):
+    if tail.split()[:1] and tail.split()[0] in (
+        "tar",
+        "unzip",
+        "gunzip",
+        "funzip",
+        "zcat",
+        "bsdtar",
+    ):
         return True
     for word in head.split():
         if word in ("--output", "--remote-name", "--remote-name-all", ">") or word.startswith(">"):

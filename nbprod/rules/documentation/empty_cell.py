@@ -37,7 +37,10 @@ class EmptyCell(Rule):
         [code_cell("", count=None, tags=["parameters"]), "x = 1"],
     ]
     invalid = [
-        Invalid(["x = 1", code_cell("  \n\t", count=None), "y = 2", code_cell("", count=None)], at=[(1, 1), (3, 1)]),
+        Invalid(
+            ["x = 1", code_cell("  \n\t", count=None), "y = 2", code_cell("", count=None)],
+            at=[(1, 1), (3, 1)],
+        ),
         Invalid([markdown_cell("\n\n"), "x = 1"], at=[(0, 1)]),
     ]
 

@@ -11,7 +11,11 @@ _PNG = "iVBORw0KGgo" + "A" * 600_000  # a 600 kB base64 picture, as Jupyter stor
 
 
 def _figure(data: str) -> dict[str, Any]:
-    return {"output_type": "display_data", "data": {"image/png": data, "text/plain": "<Figure>"}, "metadata": {}}
+    return {
+        "output_type": "display_data",
+        "data": {"image/png": data, "text/plain": "<Figure>"},
+        "metadata": {},
+    }
 
 
 class LargeOutput(Rule):
@@ -43,15 +47,32 @@ class LargeOutput(Rule):
 
     valid = [
         [code_cell("plot()", outputs=[_figure("iVBORw0KGgo" + "A" * 40_000)])],
-        [code_cell("print('x')", outputs=[{"output_type": "stream", "name": "stdout", "text": ["x\n"] * 1000}])],
+        [
+            code_cell(
+                "print('x')",
+                outputs=[{"output_type": "stream", "name": "stdout", "text": ["x\n"] * 1000}],
+            )
+        ],
     ]
     invalid = [
-        Invalid([code_cell("import pandas as pd", count=1), code_cell("plot()", outputs=[_figure(_PNG)])], at=[(1, 1)]),
+        Invalid(
+            [
+                code_cell("import pandas as pd", count=1),
+                code_cell("plot()", outputs=[_figure(_PNG)]),
+            ],
+            at=[(1, 1)],
+        ),
         Invalid(
             [
                 code_cell(
                     "for i in range(n):\n    print(i)",
-                    outputs=[{"output_type": "stream", "name": "stdout", "text": ["0123456789\n"] * 50_000}],
+                    outputs=[
+                        {
+                            "output_type": "stream",
+                            "name": "stdout",
+                            "text": ["0123456789\n"] * 50_000,
+                        }
+                    ],
                 )
             ],
             at=[(0, 1)],

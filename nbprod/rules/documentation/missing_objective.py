@@ -64,15 +64,22 @@ class MissingObjective(Rule):
             "import pandas as pd",
         ],
         [
-            markdown_cell("<h1>Sales forecast</h1>\n<p>We forecast weekly sales per store for the next quarter.</p>"),
+            markdown_cell(
+                "<h1>Sales forecast</h1>\n<p>We forecast weekly sales per store for the next quarter.</p>"
+            ),
             "x = 1",
         ],
         [markdown_cell("# Notes"), markdown_cell("Only text here, no code at all.")],
     ]
     invalid = [
-        Invalid([ExampleCell("---\ntitle: churn\n---", "raw", None), "import pandas as pd"], at=[(1, 1)]),
         Invalid(
-            ["import pandas as pd", markdown_cell("# Churn\n\nPredict which customers cancel next quarter.")],
+            [ExampleCell("---\ntitle: churn\n---", "raw", None), "import pandas as pd"], at=[(1, 1)]
+        ),
+        Invalid(
+            [
+                "import pandas as pd",
+                markdown_cell("# Churn\n\nPredict which customers cancel next quarter."),
+            ],
             at=[(0, 1)],
         ),
         Invalid(
@@ -85,7 +92,9 @@ class MissingObjective(Rule):
         ),
         Invalid(
             [
-                markdown_cell("This is a companion notebook for the book, with code blocks and section titles only."),
+                markdown_cell(
+                    "This is a companion notebook for the book, with code blocks and section titles only."
+                ),
                 "x = 1",
             ],
             at=[(0, 1)],
@@ -95,7 +104,9 @@ class MissingObjective(Rule):
                 markdown_cell(
                     "Copyright (c) Microsoft Corporation. All rights reserved.\nLicensed under the MIT License."
                 ),
-                markdown_cell("![Impressions](https://example.org/pixel.png)\n# Spark session on a pool"),
+                markdown_cell(
+                    "![Impressions](https://example.org/pixel.png)\n# Spark session on a pool"
+                ),
                 "!pip install azureml",
             ],
             at=[(0, 1)],
@@ -115,7 +126,9 @@ class MissingObjective(Rule):
         if not leading:
             problem = f"no markdown before the first code cell (cell {first_code.number})"
         elif not heading:
-            problem = f"the markdown before the first code cell (cell {first_code.number}) has no heading"
+            problem = (
+                f"the markdown before the first code cell (cell {first_code.number}) has no heading"
+            )
         else:
             problem = (
                 f"the markdown before the first code cell (cell {first_code.number}) has"

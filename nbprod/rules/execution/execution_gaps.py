@@ -56,7 +56,10 @@ class ExecutionGaps(Rule):
                 cell, detail = by_count[0], f"the first execution count is [{counts[0]}], not [1]"
             else:
                 k = next(i for i in range(1, len(counts)) if counts[i] - counts[i - 1] > 1)
-                cell, detail = by_count[k], f"execution count jumps from [{counts[k - 1]}] to [{counts[k]}]"
+                cell, detail = (
+                    by_count[k],
+                    f"execution count jumps from [{counts[k - 1]}] to [{counts[k]}]",
+                )
             yield self.finding(
                 nb,
                 cell,

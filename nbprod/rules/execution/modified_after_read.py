@@ -33,13 +33,23 @@ class ModifiedAfterRead(Rule):
     valid = [
         ["df = [1, 2]", "n = len(df)", "df = []"],  # a later cell reassigning is normal
         [code_cell("import numpy as np", count=5), code_cell("np.ones(2)", count=2)],
-        [code_cell("x = 1", count=1), code_cell("x = x + 1", count=2), code_cell("print(x)", count=3)],
+        [
+            code_cell("x = 1", count=1),
+            code_cell("x = x + 1", count=2),
+            code_cell("print(x)", count=3),
+        ],
         [code_cell("x = 1", count=None), code_cell("print(x)", count=None)],
     ]
     invalid = [
-        Invalid([code_cell("df = load()", count=7), code_cell("df.describe()", count=3)], at=[(1, 1, 1)]),
         Invalid(
-            [code_cell("a = 1", count=1), code_cell("b = 2", count=9), code_cell("print(a)\nprint(b)", count=4)],
+            [code_cell("df = load()", count=7), code_cell("df.describe()", count=3)], at=[(1, 1, 1)]
+        ),
+        Invalid(
+            [
+                code_cell("a = 1", count=1),
+                code_cell("b = 2", count=9),
+                code_cell("print(a)\nprint(b)", count=4),
+            ],
             at=[(2, 2, 7)],
         ),
     ]

@@ -38,18 +38,34 @@ class OutOfOrderExecution(Rule):
 
     valid = [
         ["a = 1", "b = a + 1", "print(b)"],
-        [code_cell("a = 1", count=3), code_cell("b = 2", count=None), code_cell("print(a)", count=9)],
+        [
+            code_cell("a = 1", count=3),
+            code_cell("b = 2", count=None),
+            code_cell("print(a)", count=9),
+        ],
     ]
     invalid = [
-        Invalid([code_cell("a = 1", count=2), code_cell("b = a", count=1), code_cell("c = b", count=3)], at=[(0, 1)]),
         Invalid(
-            [code_cell("a = 1", count=1), code_cell("b = 2", count=7), code_cell("c = 3", count=3), code_cell("d = 4", count=4)],
+            [code_cell("a = 1", count=2), code_cell("b = a", count=1), code_cell("c = b", count=3)],
+            at=[(0, 1)],
+        ),
+        Invalid(
+            [
+                code_cell("a = 1", count=1),
+                code_cell("b = 2", count=7),
+                code_cell("c = 3", count=3),
+                code_cell("d = 4", count=4),
+            ],
             at=[(1, 1)],
         ),
-        Invalid([code_cell("a = 1", count=0), code_cell("b = 2", count=0), code_cell("c = 3", count=0)], at=[(0, 1)]),
+        Invalid(
+            [code_cell("a = 1", count=0), code_cell("b = 2", count=0), code_cell("c = 3", count=0)],
+            at=[(0, 1)],
+        ),
         Invalid([code_cell("a = 1", count=1), code_cell("b = 2", count=1)], at=[(1, 1)]),
         Invalid(
-            [code_cell("a = 1", count=1), code_cell("b = 2", count=0), code_cell("c = 3", count=2)], at=[(1, 1)]
+            [code_cell("a = 1", count=1), code_cell("b = 2", count=0), code_cell("c = 3", count=2)],
+            at=[(1, 1)],
         ),
     ]
 
@@ -66,11 +82,15 @@ class OutOfOrderExecution(Rule):
             if before is not None:
                 detail = f"it ran as [{count}] after cell {before.number} ran as [{before.execution_count}]"
             else:
-                after = next(c for c in executed[position + 1 :] if (c.execution_count or 0) < count)
+                after = next(
+                    c for c in executed[position + 1 :] if (c.execution_count or 0) < count
+                )
                 detail = f"it ran as [{count}], after cell {after.number} below it ([{after.execution_count}])"
             yield self.finding(nb, cell, f"cell executed out of order: {detail}")
         kept = [executed[i] for i in sorted(keep)]
-        repeats = [c for prev, c in zip(kept, kept[1:]) if c.execution_count == prev.execution_count]
+        repeats = [
+            c for prev, c in zip(kept, kept[1:]) if c.execution_count == prev.execution_count
+        ]
         if repeats:
             first = repeats[0]
             same = [c.number for c in kept if c.execution_count == first.execution_count]

@@ -60,7 +60,11 @@ class StoredErrorOutput(Rule):
                 value = " ".join(str(output.get("evalue", "")).split())
                 if len(value) > 100:
                     value = value[:97] + "..."
-                error = f"{output.get('ename', 'Error')}: {value}" if value else str(output.get("ename", "error"))
+                error = (
+                    f"{output.get('ename', 'Error')}: {value}"
+                    if value
+                    else str(output.get("ename", "error"))
+                )
                 yield self.finding(nb, cell, f"cell has a stored error output: {error}", line)
                 break
 

@@ -67,4 +67,6 @@ class UndefinedName(Rule):
                     if facts.cell.execution_count is None
                     else "hidden state from a deleted or edited cell"
                 )
-                yield self.at_ref(nb, facts, ref, f"'{ref.name}' is not defined in any cell: {consequence}")
+                yield self.at_ref(
+                    nb, facts, ref, f"'{ref.name}' is not defined in any cell: {consequence}"
+                )

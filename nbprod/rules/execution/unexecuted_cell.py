@@ -34,11 +34,25 @@ class UnexecutedCell(Rule):
     valid = [
         ["a = 1", "b = 2"],
         [code_cell("a = 1", count=None), code_cell("b = 2", count=None)],
-        [code_cell("a = 1", count=1), code_cell("b = 2", count=None)],  # not run yet: work in progress
-        [code_cell("a = 1", count=1), code_cell("\n# just a note\n", count=None), code_cell("c = 3", count=2)],
+        [
+            code_cell("a = 1", count=1),
+            code_cell("b = 2", count=None),
+        ],  # not run yet: work in progress
+        [
+            code_cell("a = 1", count=1),
+            code_cell("\n# just a note\n", count=None),
+            code_cell("c = 3", count=2),
+        ],
     ]
     invalid = [
-        Invalid([code_cell("a = 1", count=1), code_cell("b = a", count=None), code_cell("c = 3", count=2)], at=[(1, 1)]),
+        Invalid(
+            [
+                code_cell("a = 1", count=1),
+                code_cell("b = a", count=None),
+                code_cell("c = 3", count=2),
+            ],
+            at=[(1, 1)],
+        ),
     ]
 
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
@@ -48,7 +62,9 @@ class UnexecutedCell(Rule):
             if cell.execution_count is not None:
                 later_executed = True
             elif later_executed and _has_code(cell.source):
-                yield self.finding(nb, cell, "code cell was never executed, but cells below it were")
+                yield self.finding(
+                    nb, cell, "code cell was never executed, but cells below it were"
+                )
 
 
 def _has_code(source: str) -> bool:

@@ -46,7 +46,10 @@ class UseBeforeDefinition(Rule):
     invalid = [
         Invalid(["print(df.shape)", "df = load()"], at=[(0, 1, 7)]),
         Invalid(["np.mean([1, 2])", "import numpy as np"], at=[(0, 1, 1)]),
-        Invalid(["def keep(x):\n    return x > threshold", "keep(1.0)", "threshold = 0.5"], at=[(1, 1, 1)]),
+        Invalid(
+            ["def keep(x):\n    return x > threshold", "keep(1.0)", "threshold = 0.5"],
+            at=[(1, 1, 1)],
+        ),
         Invalid(
             [code_cell("model.fit(X)", count=2), code_cell("model = make()\nX = [[1]]", count=1)],
             at=[(0, 1, 1), (0, 1, 11)],
@@ -57,18 +60,29 @@ class UseBeforeDefinition(Rule):
         for position, facts in enumerate(nb.cells):
             reported: set[str] = set()
             for ref in facts.reads:
-                if ref.name in reported or nb.is_ambient(ref.name) or nb.is_defined_at(ref.name, position):
+                if (
+                    ref.name in reported
+                    or nb.is_ambient(ref.name)
+                    or nb.is_defined_at(ref.name, position)
+                ):
                     continue
                 later = nb.first_definition_after(ref.name, position)
                 if later is not None:
                     reported.add(ref.name)
                     yield self.at_ref(
-                        nb, facts, ref, f"'{ref.name}' is used here but only defined in cell {later.cell.number}"
+                        nb,
+                        facts,
+                        ref,
+                        f"'{ref.name}' is used here but only defined in cell {later.cell.number}",
                     )
             for use in nb.deferred_uses(facts):
                 name = use.read.name
                 key = f"{use.function}:{name}"
-                if key in reported or nb.is_ambient(name) or nb.is_defined_at(name, position, inclusive=True):
+                if (
+                    key in reported
+                    or nb.is_ambient(name)
+                    or nb.is_defined_at(name, position, inclusive=True)
+                ):
                     continue
                 later = nb.first_definition_after(name, position)
                 if later is not None:
