@@ -139,7 +139,9 @@ def test_stale_export_is_rejected(tmp_path: Path, hook_repo: tuple[Path, str]) -
     assert subprocess.run([str(nbprod), "export", str(nb)], cwd=tmp_path, env=env).returncode == 0
     assert (tmp_path / "maths" / "src" / "maths" / "core.py").is_file()
     _git(tmp_path, "add", "-A")
-    install = subprocess.run([str(PRE_COMMIT), "install"], cwd=tmp_path, env=env, capture_output=True)
+    install = subprocess.run(
+        [str(PRE_COMMIT), "install"], cwd=tmp_path, env=env, capture_output=True
+    )
     assert install.returncode == 0
     assert _git(tmp_path, "commit", "-qm", "fresh export").returncode == 0
     cells[0] = {**code("def double(x):\n    return x + x", 3), "metadata": {"tags": ["export"]}}
