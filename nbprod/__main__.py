@@ -1,5 +1,3 @@
-import sys
+from nbprod.cli import entry
 
-from nbprod.cli import main
-
-sys.exit(main())
+entry()

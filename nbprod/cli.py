@@ -85,6 +85,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def entry() -> None:
+    """The console script: run, then skip interpreter teardown.
+
+    Freeing every AST and finding of a large run one by one costs about a third of a
+    second after the work is done (mypy exits the same way).
+    """
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:

@@ -21,5 +21,5 @@ def report_dict(results: Sequence[FileResult]) -> dict[str, Any]:
 
 
 def render(results: Sequence[FileResult], out: TextIO, color: bool) -> None:
-    json.dump(report_dict(results), out, indent=2)
+    out.write(json.dumps(report_dict(results), indent=2))  # one write: dump() writes per token
     out.write("\n")

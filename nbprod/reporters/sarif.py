@@ -97,5 +97,5 @@ def sarif_dict(results: Sequence[FileResult]) -> dict[str, Any]:
 
 
 def render(results: Sequence[FileResult], out: TextIO, color: bool) -> None:
-    json.dump(sarif_dict(results), out, indent=2)
+    out.write(json.dumps(sarif_dict(results), indent=2))
     out.write("\n")
