@@ -285,7 +285,7 @@ class _Collector(ast.NodeVisitor):
         self._bind(node.target.id, node, "assign")
 
     def visit_Call(self, node: ast.Call) -> None:
-        dotted = _dotted(node.func)
+        dotted = dotted_name(node.func)
         attr = node.func.attr if isinstance(node.func, ast.Attribute) else None
         self.facts.calls.append(CallRef(dotted, attr, node))
         visit = self.visit
@@ -504,7 +504,8 @@ def _annotations(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]
     return found
 
 
-def _dotted(node: ast.expr) -> str | None:
+def dotted_name(node: ast.expr) -> str | None:
+    """``pd.read_csv`` for an Attribute chain ending in a Name, else None."""
     parts: list[str] = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)
@@ -513,3 +514,15 @@ def _dotted(node: ast.expr) -> str | None:
         return None
     parts.append(node.id)
     return ".".join(reversed(parts))
+
+
+def def_name_column(
+    lines: list[str], node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, start: int
+) -> int:
+    """1-based column of the name after `def`/`class` (``start``: the keyword's column)."""
+    # a lone "\r" ends a line for ast, not for split("\n"): the line may not be there
+    text = lines[node.lineno - 1] if node.lineno <= len(lines) else ""
+    keyword = "class" if isinstance(node, ast.ClassDef) else "def"
+    after = text.find(keyword, start)
+    found = text.find(node.name, after + len(keyword)) if after >= 0 else -1
+    return found + 1 if found >= 0 else start + 1

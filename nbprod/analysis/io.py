@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 from weakref import WeakKeyDictionary
 
-from nbprod.analysis.cell import CallRef, CellFacts
+from nbprod.analysis.cell import CallRef, CellFacts, dotted_name
 
 if TYPE_CHECKING:
     from nbprod.analysis.notebook import AnalyzedNotebook
@@ -273,7 +273,7 @@ class PathResolver:
         if depth > 10:
             return False
         if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)):
-            dotted = _dotted_name(node.func)
+            dotted = dotted_name(node.func)
             return dotted is not None and self.nb.qualify(dotted) in _PATH_TYPES
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
             return self.is_path_expr(node.left, facts, depth + 1)
@@ -319,7 +319,7 @@ class PathResolver:
 
     def _call_string(self, node: ast.Call, facts: CellFacts, depth: int) -> str | None:
         dotted = (
-            _dotted_name(node.func) if isinstance(node.func, (ast.Name, ast.Attribute)) else None
+            dotted_name(node.func) if isinstance(node.func, (ast.Name, ast.Attribute)) else None
         )
         qualified = self.nb.qualify(dotted) if dotted else None
         args = [self.string(a, facts, depth + 1) for a in node.args]
@@ -336,14 +336,3 @@ class PathResolver:
             base = self.string(node.func.value, facts, depth + 1)
             return posixpath.join(base, *strings) if base is not None else None
         return None
-
-
-def _dotted_name(node: ast.expr) -> str | None:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))

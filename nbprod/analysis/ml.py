@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal, TypeVar
 
-from nbprod.analysis.cell import CallRef, CellFacts
+from nbprod.analysis.cell import CallRef, CellFacts, dotted_name
 
 if TYPE_CHECKING:
     from nbprod.analysis.io import FileAccess
@@ -387,7 +387,7 @@ class MLFacts:
                 if cls.name in found:
                     continue
                 for base in cls.bases:
-                    dotted = _dotted(base)
+                    dotted = dotted_name(base)
                     qualified = self.qualify(dotted)
                     if (qualified is not None and qualified in _MODEL_BASES) or dotted in found:
                         found.add(cls.name)
@@ -425,7 +425,7 @@ class MLFacts:
         qualified = site.qualified
         kind = classify(qualified) if qualified is not None else None
         if qualified is None or kind is None:
-            dotted = _dotted(site.node.func)
+            dotted = dotted_name(site.node.func)
             if dotted is None or dotted not in self.model_classes:
                 return None
             qualified, kind = dotted, "model"
@@ -443,7 +443,7 @@ class MLFacts:
         if not isinstance(layers, (ast.List, ast.Tuple)) or len(layers.elts) != 1:
             return False
         layer = layers.elts[0]
-        qualified = self.qualify(_dotted(layer.func)) if isinstance(layer, ast.Call) else None
+        qualified = self.qualify(dotted_name(layer.func)) if isinstance(layer, ast.Call) else None
         return (
             qualified is not None
             and qualified.startswith("keras.")
@@ -454,9 +454,9 @@ class MLFacts:
         for arg in [*site.node.args, *(k.value for k in site.node.keywords)]:
             for node in ast.walk(arg):
                 if isinstance(node, ast.Call):
-                    qualified = self.qualify(_dotted(node.func))
+                    qualified = self.qualify(dotted_name(node.func))
                     kind = classify(qualified) if qualified is not None else None
-                    if kind is None and _dotted(node.func) in self.model_classes:
+                    if kind is None and dotted_name(node.func) in self.model_classes:
                         kind = "model"
                     if kind is not None:
                         yield kind
@@ -751,7 +751,7 @@ class MLFacts:
         value = step.binds[0].value if step.binds else None
         facts = step.facts
         for call in self.step_calls(step):
-            qualified = self.qualify(_dotted(call.func))
+            qualified = self.qualify(dotted_name(call.func))
             order = self.order(facts, call)
             if qualified in _CROSS_VALIDATION:
                 data = call.args[1:2] or [k.value for k in call.keywords if k.arg == "X"]
@@ -938,17 +938,6 @@ def _updates_weights(call: ast.Call) -> bool:
         for arg in [*call.args, *(k.value for k in call.keywords)]
         for node in ast.walk(arg)
     )
-
-
-def _dotted(node: ast.expr) -> str | None:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
 
 
 # -- the statement walk ------------------------------------------------------------------------

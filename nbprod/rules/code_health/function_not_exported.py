@@ -5,6 +5,7 @@ import re
 from collections.abc import Iterator
 
 from nbprod.analysis import AnalyzedNotebook, CellFacts
+from nbprod.analysis.cell import def_name_column
 from nbprod.findings import ChecklistArea, Finding, Severity
 from nbprod.rules.base import Invalid, Rule, code_cell
 
@@ -84,7 +85,7 @@ class FunctionNotExported(Rule):
             lines = facts.cell.source.split("\n")
             for node in found:
                 line = node.lineno  # the `def`/`class` line, after any decorators
-                column = _name_column(lines, node, facts.column(line, node.col_offset))
+                column = def_name_column(lines, node, facts.column(line, node.col_offset))
                 what = "class" if isinstance(node, ast.ClassDef) else "function"
                 yield self.finding(
                     nb,
@@ -130,15 +131,3 @@ def _blocks(stmt: ast.If | ast.Try | ast.TryStar | ast.With) -> list[list[ast.st
     if isinstance(stmt, ast.With):
         return [stmt.body]
     return [stmt.body, *(h.body for h in stmt.handlers), stmt.orelse, stmt.finalbody]
-
-
-def _name_column(
-    lines: list[str], node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, start: int
-) -> int:
-    """1-based column of the name after `def`/`class` (``start``: the keyword's column)."""
-    # a lone "\r" ends a line for ast, not for split("\n"): the line may not be there
-    text = lines[node.lineno - 1] if node.lineno <= len(lines) else ""
-    keyword = "class" if isinstance(node, ast.ClassDef) else "def"
-    after = text.find(keyword, start)
-    found = text.find(node.name, after + len(keyword)) if after >= 0 else -1
-    return found + 1 if found >= 0 else start + 1

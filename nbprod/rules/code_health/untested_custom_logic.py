@@ -5,6 +5,7 @@ import re
 from collections.abc import Iterator
 
 from nbprod.analysis import AnalyzedNotebook, CellFacts
+from nbprod.analysis.cell import def_name_column
 from nbprod.findings import ChecklistArea, Finding, Severity
 from nbprod.rules.base import Invalid, Rule, code_cell
 
@@ -142,7 +143,7 @@ class UntestedCustomLogic(Rule):
                 continue
             line = node.lineno  # the `def`/`class` line, after any decorators
             lines = facts.cell.source.split("\n")
-            column = _name_column(lines, node, facts.column(line, node.col_offset))
+            column = def_name_column(lines, node, facts.column(line, node.col_offset))
             yield self.finding(
                 nb,
                 facts.cell,
@@ -275,15 +276,3 @@ def _is_assert_call(func: ast.expr) -> bool:
         else func.id if isinstance(func, ast.Name) else ""
     )
     return name.startswith("assert")
-
-
-def _name_column(
-    lines: list[str], node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, start: int
-) -> int:
-    """1-based column of the name after `def`/`class` (``start``: the keyword's column)."""
-    # a lone "\r" ends a line for ast, not for split("\n"): the line may not be there
-    text = lines[node.lineno - 1] if node.lineno <= len(lines) else ""
-    keyword = "class" if isinstance(node, ast.ClassDef) else "def"
-    after = text.find(keyword, start)
-    found = text.find(node.name, after + len(keyword)) if after >= 0 else -1
-    return found + 1 if found >= 0 else start + 1
