@@ -82,16 +82,24 @@ def load_settings(start: Path) -> Settings:
     return _settings_for_dir(directory.resolve())
 
 
-@lru_cache(maxsize=256)
 def _settings_for_dir(directory: Path) -> Settings:
-    candidate = directory / "pyproject.toml"
-    if candidate.is_file():
-        table = _tool_table(candidate)
-        if table is not None:
-            return settings_from_table(table, candidate)
-    if directory.parent == directory:
-        return Settings()
-    return _settings_for_dir(directory.parent)
+    for folder in (directory, *directory.parents):
+        candidate = folder / "pyproject.toml"
+        try:
+            stamp = candidate.stat().st_mtime_ns
+        except OSError:
+            continue
+        settings = _settings_from_file(candidate, stamp)
+        if settings is not None:
+            return settings
+    return Settings()
+
+
+# Keyed on the file's modification time: a long-running Jupyter server sees edits.
+@lru_cache(maxsize=256)
+def _settings_from_file(path: Path, mtime_ns: int) -> Settings | None:
+    table = _tool_table(path)
+    return settings_from_table(table, path) if table is not None else None
 
 
 def _tool_table(path: Path) -> dict[str, Any] | None:

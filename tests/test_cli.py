@@ -249,3 +249,18 @@ def test_progress_bar_and_colour_only_on_a_terminal(tmp_path: Path) -> None:
     assert "25/25 notebooks" in shown and "\x1b[31m" in shown
     piped = run_cli("check", str(tmp_path))
     assert "notebooks" not in piped.stderr and "\x1b[" not in piped.stdout
+
+
+def test_settings_follow_edits_to_pyproject(tmp_path: Path) -> None:
+    """A long-running process (the Jupyter server) must see configuration edits."""
+    import os
+
+    from nbprod.config import load_settings
+
+    config = tmp_path / "pyproject.toml"
+    config.write_text('[tool.nbprod]\nignore = ["NBP101"]\n')
+    nb = _messy(tmp_path / "a.ipynb")
+    assert load_settings(nb).ignore == ("NBP101",)
+    config.write_text('[tool.nbprod]\nignore = ["NBP102"]\n')
+    os.utime(config, ns=(1, 10**18))  # a different modification time, whatever the clock
+    assert load_settings(nb).ignore == ("NBP102",)
