@@ -91,8 +91,11 @@ def entry() -> None:
     Freeing every AST and finding of a large run one by one costs about a third of a
     second after the work is done (mypy exits the same way).
     """
-    code = main()
-    sys.stdout.flush()
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:  # `nbprod check | head`: the reader left; no traceback
+        code = EXIT_FINDINGS
     sys.stderr.flush()
     os._exit(code)
 

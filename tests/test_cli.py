@@ -264,3 +264,19 @@ def test_settings_follow_edits_to_pyproject(tmp_path: Path) -> None:
     config.write_text('[tool.nbprod]\nignore = ["NBP102"]\n')
     os.utime(config, ns=(1, 10**18))  # a different modification time, whatever the clock
     assert load_settings(nb).ignore == ("NBP102",)
+
+
+def test_closed_pipe_gives_no_traceback(tmp_path: Path) -> None:
+    import shutil
+    import sys
+
+    # more output than a pipe buffers, so the writer really meets the closed pipe
+    cells = [code(f"print(undefined_{i})", i + 1) for i in range(1500)]
+    write_notebook(tmp_path / "big.ipynb", cells)
+    script = Path(sys.executable).parent / "nbprod"
+    if not script.exists():
+        script = Path(shutil.which("nbprod") or "nbprod")
+    pipeline = f"'{script}' check --jobs 1 '{tmp_path}' | head -1"
+    result = subprocess.run(["bash", "-c", pipeline], capture_output=True, text=True, timeout=120)
+    assert result.stdout.count("\n") == 1
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
