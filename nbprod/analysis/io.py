@@ -183,9 +183,9 @@ def _accesses(
     node = call.node
     qualified = nb.qualify(call.dotted) if call.dotted else None
     if qualified in ("open", "io.open", "codecs.open"):
-        mode_node = _argument(node, 1, ("mode",))
+        mode_node = call_argument(node, 1, ("mode",))
         mode = resolver.string(mode_node, facts) if mode_node is not None else "r"
-        path_node = _argument(node, 0, ("file", "filename"))
+        path_node = call_argument(node, 0, ("file", "filename"))
         if path_node is not None and mode is not None:
             kind: Mode = "write" if set(mode) & set("wax+") else "read"
             yield FileAccess(
@@ -198,14 +198,14 @@ def _accesses(
             spec = ("read", 0, _PATH_KEYWORDS)
         if spec is not None:
             mode_, index, keywords = spec
-            path_node = _argument(node, index, keywords)
+            path_node = call_argument(node, index, keywords)
             if path_node is not None:
                 yield FileAccess(
                     facts, node, path_node, resolver.string(path_node, facts), mode_, qualified
                 )
             return
     if call.attr in _WRITE_METHODS and isinstance(node.func, ast.Attribute):
-        path_node = _argument(node, 0, _PATH_KEYWORDS)
+        path_node = call_argument(node, 0, _PATH_KEYWORDS)
         if path_node is not None:
             yield FileAccess(
                 facts, node, path_node, resolver.string(path_node, facts), "write", "." + call.attr
@@ -218,19 +218,20 @@ def _accesses(
     elif call.attr == "open" and isinstance(node.func, ast.Attribute):  # Path(...).open("w")
         target = node.func.value
         path = resolver.string(target, facts) if resolver.is_path_expr(target, facts) else None
-        mode_node = _argument(node, 0, ("mode",))
+        mode_node = call_argument(node, 0, ("mode",))
         mode = resolver.string(mode_node, facts) if mode_node is not None else "r"
         if path is not None and mode is not None:
             kind = "write" if set(mode) & set("wax+") else "read"
             yield FileAccess(facts, node, target, path, kind, ".open")
 
 
-def _argument(call: ast.Call, index: int, keywords: tuple[str, ...]) -> ast.expr | None:
+def call_argument(call: ast.Call, index: int, keywords: tuple[str, ...]) -> ast.expr | None:
+    """The argument at ``index`` or passed by one of ``keywords``; None when not given."""
     for kw in call.keywords:
         if kw.arg in keywords:
             return kw.value
     positional = [a for a in call.args if not isinstance(a, ast.Starred)]
-    return positional[index] if index < len(positional) else None
+    return positional[index] if 0 <= index < len(positional) else None
 
 
 class PathResolver:

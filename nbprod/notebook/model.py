@@ -19,6 +19,13 @@ class Cell:
     outputs: tuple[dict[str, Any], ...] = ()
 
     @property
+    def has_code(self) -> bool:
+        """Whether any line is more than blank space or a comment."""
+        return any(
+            line.strip() and not line.lstrip().startswith("#") for line in self.source.split("\n")
+        )
+
+    @property
     def number(self) -> int:
         """1-based position, as reported to users ("cell 3")."""
         return self.index + 1

@@ -8,7 +8,7 @@ from functools import cached_property
 from urllib.parse import parse_qsl, urlsplit
 
 from nbprod.analysis import AnalyzedNotebook, CellFacts
-from nbprod.analysis.io import path_resolver
+from nbprod.analysis.io import call_argument, path_resolver
 from nbprod.findings import ChecklistArea, Finding, Severity
 from nbprod.rules.base import Invalid, Rule
 
@@ -223,7 +223,7 @@ class RemoteDataUnpinned(Rule):
                     if not qualified.startswith(_READERS):
                         continue
                     api = _READER
-                node = _argument(call.node, *api.url)
+                node = call_argument(call.node, *api.url)
                 url = resolver.string(node, facts) if node is not None else None
                 if node is None or url is None or url in seen or not _is_data_url(url, api.generic):
                     continue
@@ -258,16 +258,8 @@ class _Checksums:
         return False
 
 
-def _argument(call: ast.Call, index: int, keywords: tuple[str, ...]) -> ast.expr | None:
-    for kw in call.keywords:
-        if kw.arg in keywords:
-            return kw.value
-    positional = [a for a in call.args if not isinstance(a, ast.Starred)]
-    return positional[index] if 0 <= index < len(positional) else None
-
-
 def _given(call: ast.Call, index: int, keyword: str) -> bool:
-    node = _argument(call, index, (keyword,))
+    node = call_argument(call, index, (keyword,))
     return node is not None and not (isinstance(node, ast.Constant) and node.value is None)
 
 

@@ -115,7 +115,7 @@ class MissingObjective(Rule):
 
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
         cells = nb.notebook.cells
-        first_code = next((c for c in cells if c.kind == "code" and _has_code(c.source)), None)
+        first_code = next((c for c in cells if c.kind == "code" and c.has_code), None)
         if first_code is None:
             return
         leading = [c.source for c in cells[: first_code.index] if c.kind == "markdown"]
@@ -140,10 +140,6 @@ class MissingObjective(Rule):
             f"no objective stated up front: {problem}; open with a title and a few sentences on"
             " what is predicted, why, and with which metric",
         )
-
-
-def _has_code(source: str) -> bool:
-    return any(line.strip() and not line.lstrip().startswith("#") for line in source.split("\n"))
 
 
 def _heading_and_words(markdown: str) -> tuple[bool, int]:

@@ -61,11 +61,7 @@ class UnexecutedCell(Rule):
             cell = facts.cell
             if cell.execution_count is not None:
                 later_executed = True
-            elif later_executed and _has_code(cell.source):
+            elif later_executed and cell.has_code:
                 yield self.finding(
                     nb, cell, "code cell was never executed, but cells below it were"
                 )
-
-
-def _has_code(source: str) -> bool:
-    return any(line.strip() and not line.lstrip().startswith("#") for line in source.split("\n"))
