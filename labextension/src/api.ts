@@ -7,6 +7,8 @@ import { ServerConnection } from '@jupyterlab/services';
 
 export type Severity = 'error' | 'warning' | 'info';
 export type Area = 'execution' | 'data' | 'experiments' | 'code-health' | 'documentation';
+/** Whether a finding is about one cell or the notebook as a whole (too long, no objective). */
+export type Scope = 'cell' | 'notebook';
 
 export interface Finding {
   code: string;
@@ -24,6 +26,13 @@ export interface Finding {
   end_line: number;
   end_column: number;
   fix: unknown;
+  /** Missing from servers older than this field: read it with `scopeOf`. */
+  scope?: Scope;
+}
+
+/** A finding's scope; servers that predate the field only report cell findings. */
+export function scopeOf(finding: Finding): Scope {
+  return finding.scope === 'notebook' ? 'notebook' : 'cell';
 }
 
 export interface CheckReport {
@@ -73,7 +82,8 @@ export interface ExportReport {
 
 /** What the model needs from the server: lets tests swap in a fake. */
 export interface INbprodApi {
-  check(path: string, notebook: object, signal?: AbortSignal): Promise<CheckReport>;
+  /** `notebookJson`: the notebook already serialised (the handle caches it per cell). */
+  check(path: string, notebookJson: string, signal?: AbortSignal): Promise<CheckReport>;
   rules(): Promise<RuleInfo[]>;
   exportPackage(request: ExportRequest): Promise<ExportReport>;
 }
@@ -97,10 +107,11 @@ export class NbprodClient implements INbprodApi {
     return body.rules;
   }
 
-  check(path: string, notebook: object, signal?: AbortSignal): Promise<CheckReport> {
+  check(path: string, notebookJson: string, signal?: AbortSignal): Promise<CheckReport> {
     return this._request<CheckReport>('check', {
       method: 'POST',
-      body: JSON.stringify({ path, notebook }),
+      // spliced, not re-serialised: a notebook with outputs is megabytes of JSON
+      body: `{"path":${JSON.stringify(path)},"notebook":${notebookJson}}`,
       signal
     });
   }
@@ -129,4 +140,50 @@ export class NbprodClient implements INbprodApi {
     }
     return data as T;
   }
+}
+
+/** One block of a rule's documentation: prose (with `code` spans) or an indented code block. */
+export interface IDocBlock {
+  kind: 'text' | 'code';
+  text: string;
+}
+
+/** The sections of a rule's `docs` markdown (`## What it does`, `## Why is this bad?`, ...), by heading. */
+export function parseRuleDocs(docs: string): Map<string, IDocBlock[]> {
+  const sections = new Map<string, IDocBlock[]>();
+  let blocks: IDocBlock[] = [];
+  let kind: IDocBlock['kind'] | null = null;
+  let lines: string[] = [];
+  const flush = (): void => {
+    if (kind !== null && lines.length > 0) {
+      const text = kind === 'code' ? lines.join('\n').replace(/\n+$/, '') : lines.join(' ');
+      blocks.push({ kind, text });
+    }
+    kind = null;
+    lines = [];
+  };
+  for (const line of docs.split('\n')) {
+    const heading = /^#{1,6}\s+(.*?)\s*$/.exec(line);
+    if (heading) {
+      flush();
+      blocks = [];
+      sections.set(heading[1], blocks);
+    } else if (line.startsWith('    ') || (kind === 'code' && line.trim() === '')) {
+      if (kind !== 'code') {
+        flush();
+        kind = 'code';
+      }
+      lines.push(line.slice(4));
+    } else if (line.trim() === '') {
+      flush();
+    } else {
+      if (kind !== 'text') {
+        flush();
+        kind = 'text';
+      }
+      lines.push(line.trim());
+    }
+  }
+  flush();
+  return sections;
 }

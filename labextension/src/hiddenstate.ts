@@ -752,6 +752,9 @@ export class HiddenStateTracker {
 
   /** Findings for the notebook as it is now. */
   findings(cells: readonly ILiveCell[], filename: string): Finding[] {
+    if (this._runs.size === 0) {
+      return []; // nothing ran in this session: skip scanning every cell
+    }
     const found: Finding[] = [];
     const index = new Map<string, number>();
     cells.forEach((c, k) => index.set(c.id, k));

@@ -47,7 +47,13 @@ function readSettings(settings: ISettingRegistry.ISettings): ISettings {
   };
 }
 
-/** Activate the finding's cell, scroll it into view and put the cursor on the line. */
+/**
+ * Activate the finding's cell, bring it into view and put the cursor on the line.
+ *
+ * The scroll is started, not awaited: the notebook's scroll promise settles only when
+ * its scrolling stops (seconds on a long windowed notebook), while the cell is on
+ * screen as soon as it is rendered.
+ */
 async function reveal(app: JupyterFrontEnd, panel: NotebookPanel, finding: Finding): Promise<void> {
   const notebook = panel.content;
   let index = finding.cell_id !== null ? notebook.widgets.findIndex(c => c.model.id === finding.cell_id) : -1;
@@ -57,15 +63,17 @@ async function reveal(app: JupyterFrontEnd, panel: NotebookPanel, finding: Findi
   if (index < 0 || index >= notebook.widgets.length) {
     return;
   }
-  app.shell.activateById(panel.id);
+  if (app.shell.currentWidget !== panel) {
+    app.shell.activateById(panel.id);
+  }
+  notebook.mode = 'command';
   notebook.deselectAll();
   notebook.activeCellIndex = index;
-  await notebook.scrollToItem(index, 'center');
+  notebook.scrollToItem(index, 'center').catch(() => undefined); // superseded by a newer scroll: fine
   const cell: Cell = notebook.widgets[index];
   await cell.ready; // a windowed notebook builds the editor only once the cell is shown
-  if (cell instanceof MarkdownCell) {
-    notebook.mode = 'command'; // a rendered markdown cell has no cursor to place
-    return;
+  if (notebook.isDisposed || notebook.activeCell !== cell || cell instanceof MarkdownCell) {
+    return; // another jump came first; a rendered markdown cell has no cursor to place
   }
   notebook.mode = 'edit';
   const editor = cell.editor;
@@ -91,7 +99,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
   ) => {
     const model = new ChecklistModel(new NbprodClient());
     const watcher = new NotebookWatcher(tracker, model);
-    new CellMarks(tracker, model, panel => watcher.handleFor(panel));
+    // a badge's click opens the sidebar (its tooltip already names the rules)
+    new CellMarks(
+      tracker,
+      model,
+      panel => watcher.handleFor(panel),
+      () => app.shell.activateById('nbprod-checklist')
+    );
 
     model.loadRules().catch(error => console.warn('nbprod: could not load the rule catalog', error));
 
@@ -102,8 +116,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
           void reveal(app, panel, finding);
         }
       },
-      check: () => void model.check(),
-      rule: code => model.rule(code)
+      check: () => void model.check()
     });
     app.shell.add(sidebar, 'right', { rank: 600 });
     const openSidebar = (): void => app.shell.activateById(sidebar.id);

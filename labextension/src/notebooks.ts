@@ -2,7 +2,7 @@
  * The JupyterLab side of the model: each open notebook panel becomes an
  * INotebookHandle, and its edits, executions and kernel restarts reach the model.
  */
-import { Cell } from '@jupyterlab/cells';
+import { Cell, ICellModel } from '@jupyterlab/cells';
 import { INotebookTracker, Notebook, NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
 import { IDisposable } from '@lumino/disposable';
 import { Signal } from '@lumino/signaling';
@@ -10,7 +10,13 @@ import { Signal } from '@lumino/signaling';
 import type { ILiveCell } from './hiddenstate';
 import { ChecklistModel, INotebookHandle } from './model';
 
+type ISharedCell = ICellModel['sharedModel'];
+
 export class PanelHandle implements INotebookHandle {
+  /** Each cell's JSON text, until the cell changes: a check re-serialises only edited cells. */
+  private _cellJson = new WeakMap<ISharedCell, string>();
+  private _watched = new WeakSet<ISharedCell>();
+
   constructor(readonly panel: NotebookPanel) {}
 
   get id(): string {
@@ -21,11 +27,45 @@ export class PanelHandle implements INotebookHandle {
     return this.panel.context.localPath; // without a drive prefix: the server's API path
   }
 
-  toJSON(): object {
-    const json = this.panel.content.model?.toJSON();
-    return typeof json === 'object' && json !== null
-      ? json
-      : { cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 };
+  get ready(): boolean {
+    return this.panel.context.isReady;
+  }
+
+  /** What `model.toJSON()` gives (ids pruned for nbformat 4.0-4.4), serialised, from cached cells. */
+  toJSONText(): string {
+    const shared = this.panel.content.model?.sharedModel;
+    if (!shared) {
+      return '{"cells":[],"metadata":{},"nbformat":4,"nbformat_minor":5}';
+    }
+    const pruneIds = shared.nbformat === 4 && shared.nbformat_minor <= 4;
+    const cells = shared.cells.map(cell => {
+      let text = this._cellJson.get(cell);
+      if (text === undefined) {
+        const json = cell.toJSON() as { id?: string };
+        if (pruneIds) {
+          delete json.id;
+        }
+        text = JSON.stringify(json);
+        this._cellJson.set(cell, text);
+        if (!this._watched.has(cell)) {
+          this._watched.add(cell);
+          // any change (source, outputs, metadata): drop the cached text; nothing else per keystroke
+          cell.changed.connect(this._invalidate, this);
+        }
+      }
+      return text;
+    });
+    const head = JSON.stringify({
+      metadata: shared.metadata,
+      nbformat: shared.nbformat,
+      nbformat_minor: shared.nbformat_minor
+    });
+    return `${head.slice(0, -1)},"cells":[${cells.join(',')}]}`;
+  }
+
+  cellIds(): string[] {
+    const model = this.panel.content.model;
+    return model ? Array.from(model.cells, cell => cell.id) : [];
   }
 
   cells(): ILiveCell[] {
@@ -38,6 +78,10 @@ export class PanelHandle implements INotebookHandle {
       }
     }
     return cells;
+  }
+
+  private _invalidate(cell: ISharedCell): void {
+    this._cellJson.delete(cell);
   }
 }
 
@@ -86,8 +130,27 @@ export class NotebookWatcher implements IDisposable {
     const handle = new PanelHandle(panel);
     this._handles.set(panel, handle);
     this._model.open(handle);
+    const notebook = panel.content;
     // modelContentChanged follows the notebook's model even if it is swapped (revert).
-    panel.content.modelContentChanged.connect(() => this._model.contentChanged(handle), this);
+    notebook.modelContentChanged.connect(() => this._model.contentChanged(handle), this);
+    // Cells added, deleted or moved (not typed into): new cells and positions.
+    const cellsChanged = (): void => this._model.cellsChanged(handle);
+    notebook.model?.cells.changed.connect(cellsChanged, this);
+    notebook.modelChanged.connect(() => {
+      notebook.model?.cells.changed.connect(cellsChanged, this);
+      cellsChanged();
+    }, this);
+    notebook.activeCellChanged.connect(
+      (_, cell) => this._model.activeCellChanged(handle, cell?.model.id ?? null),
+      this
+    );
+    // The first check waits for the content: before it, the editor holds a placeholder.
+    void panel.context.ready.then(() => {
+      if (!panel.isDisposed) {
+        this._model.activeCellChanged(handle, notebook.activeCell?.model.id ?? null);
+        this._model.contentReady(handle);
+      }
+    });
     panel.sessionContext.statusChanged.connect((_, status) => {
       if (status === 'restarting' || status === 'autorestarting') {
         this._model.kernelReset(handle);

@@ -1,11 +1,19 @@
 /**
  * The "Production checklist" sidebar and the status-bar count: React views of the model.
  */
-import { LabIcon, ReactWidget, UseSignal, refreshIcon } from '@jupyterlab/ui-components';
+import {
+  caretDownIcon,
+  caretRightIcon,
+  infoIcon,
+  LabIcon,
+  ReactWidget,
+  refreshIcon,
+  UseSignal
+} from '@jupyterlab/ui-components';
 import React from 'react';
 
-import type { ExportReport, Finding, RuleInfo } from './api';
-import { ChecklistModel, IEntry, IEntryGroup, INotebookView } from './model';
+import { parseRuleDocs, type ExportReport, type Finding, type RuleInfo, type Severity } from './api';
+import { ChecklistModel, GroupId, IEntry, IEntryGroup, INotebookView, SEVERITIES } from './model';
 
 const ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
   <g class="jp-icon3" fill="#616161">
@@ -20,31 +28,54 @@ export interface IPanelActions {
   /** Activate the finding's cell, scroll to it and put the cursor at its line. */
   reveal(finding: Finding): void;
   check(): void;
-  rule(code: string): RuleInfo | undefined;
 }
 
 export class ChecklistPanel extends ReactWidget {
+  /** One object for the panel's life, so memoised rows and groups see equal props. */
+  private readonly _controls: IControls;
+
   constructor(
     private readonly _model: ChecklistModel,
-    private readonly _actions: IPanelActions
+    actions: IPanelActions
   ) {
     super();
     this.id = 'nbprod-checklist';
     this.addClass('nbprod-panel');
     this.title.icon = checklistIcon;
     this.title.caption = 'Production checklist';
+    this._controls = {
+      reveal: finding => actions.reveal(finding),
+      check: () => actions.check(),
+      toggleGroup: id => _model.toggleGroup(id),
+      setSeverityShown: (severity, shown) => _model.setSeverityShown(severity, shown)
+    };
   }
 
   render(): JSX.Element {
+    const model = this._model;
+    const controls = this._controls;
     return (
-      <UseSignal signal={this._model.changed}>
-        {() => <Checklist view={this._model.view()} actions={this._actions} />}
+      <UseSignal
+        signal={model.changed}
+        // another notebook's re-check does not concern the sidebar
+        shouldUpdate={(_, handle) => handle === null || handle === model.active}
+      >
+        {() => <Checklist view={model.view()} rules={model.rules} controls={controls} />}
       </UseSignal>
     );
   }
 }
 
+/** The panel's own controls on top of the actions the plugin provides. */
+interface IControls extends IPanelActions {
+  toggleGroup(id: GroupId): void;
+  setSeverityShown(severity: Severity, shown: boolean): void;
+}
+
+type Rules = ReadonlyMap<string, RuleInfo>;
+
 const STATUS_TEXT: Record<INotebookView['status'], string> = {
+  loading: 'checking…',
   idle: '',
   scheduled: 'editing…',
   checking: 'checking…',
@@ -52,16 +83,32 @@ const STATUS_TEXT: Record<INotebookView['status'], string> = {
   error: 'check failed'
 };
 
-function Checklist({ view, actions }: { view: INotebookView | null; actions: IPanelActions }): JSX.Element {
+const SEVERITY_LABEL: Record<Severity, [string, string]> = {
+  error: ['error', 'errors'],
+  warning: ['warning', 'warnings'],
+  info: ['info', 'info']
+};
+
+function plural(n: number, [one, many]: [string, string]): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function Checklist({ view, rules, controls }: { view: INotebookView | null; rules: Rules; controls: IControls }) {
   return (
-    <div className="nbprod-checklist" data-revision={view?.revision ?? 0} data-status={view?.status ?? 'none'}>
+    <div
+      className="nbprod-checklist"
+      data-revision={view?.revision ?? 0}
+      data-status={view?.status ?? 'none'}
+      data-loaded={view?.loaded ? 'true' : 'false'}
+    >
       <header className="nbprod-header">
         <h2>Production checklist</h2>
         <button
           className="nbprod-check-button jp-Button jp-mod-minimal"
-          title="Check notebook"
+          title="Check notebook now"
+          aria-label="Check notebook now"
           disabled={view === null}
-          onClick={() => actions.check()}
+          onClick={() => controls.check()}
         >
           <refreshIcon.react tag="span" />
         </button>
@@ -69,13 +116,13 @@ function Checklist({ view, actions }: { view: INotebookView | null; actions: IPa
       {view === null ? (
         <p className="nbprod-empty">Open a notebook to see its production checklist.</p>
       ) : (
-        <NotebookChecklist view={view} actions={actions} />
+        <NotebookChecklist view={view} rules={rules} controls={controls} />
       )}
     </div>
   );
 }
 
-function NotebookChecklist({ view, actions }: { view: INotebookView; actions: IPanelActions }): JSX.Element {
+function NotebookChecklist({ view, rules, controls }: { view: INotebookView; rules: Rules; controls: IControls }) {
   const { executed, stale, deletedAfterRun } = view.session;
   return (
     <>
@@ -85,9 +132,34 @@ function NotebookChecklist({ view, actions }: { view: INotebookView; actions: IP
         </span>
         <span className="nbprod-status">{STATUS_TEXT[view.status]}</span>
       </div>
-      <div className="nbprod-total" data-total={view.total}>
-        {view.total === 0 ? 'No findings' : `${view.total} finding${view.total === 1 ? '' : 's'}`}
-      </div>
+      {!view.loaded ? (
+        // nothing until the first result for this notebook: no count from a half-loaded notebook
+        <div className="nbprod-checking" role="status">
+          Checking the notebook…
+        </div>
+      ) : (
+        <>
+          <div className="nbprod-toolbar">
+            <div className="nbprod-total" data-total={view.total} data-shown={view.shown}>
+              {view.total === 0
+                ? 'No findings'
+                : plural(view.total, ['finding', 'findings']) +
+                  (view.shown < view.total ? ` (${view.total - view.shown} hidden)` : '')}
+            </div>
+            <SeverityFilter view={view} controls={controls} />
+          </div>
+          {view.error !== null && <div className="nbprod-error">Could not check: {view.error}</div>}
+          {view.fileErrors.map(message => (
+            <div className="nbprod-error" key={message}>
+              {message}
+            </div>
+          ))}
+          {view.skipped !== null && <div className="nbprod-skipped">Not checked: {view.skipped}</div>}
+          {view.groups.map(group => (
+            <GroupSection key={group.id} group={group} rules={rules} controls={controls} />
+          ))}
+        </>
+      )}
       <div className="nbprod-session" title="What the running kernel holds, tracked since it started">
         {executed === 0
           ? 'Kernel session: no cells run yet'
@@ -95,80 +167,193 @@ function NotebookChecklist({ view, actions }: { view: INotebookView; actions: IP
             (stale > 0 ? ` · ${stale} edited since` : '') +
             (deletedAfterRun > 0 ? ` · ${deletedAfterRun} deleted after running` : '')}
       </div>
-      {view.error !== null && <div className="nbprod-error">Could not check: {view.error}</div>}
-      {view.fileErrors.map(message => (
-        <div className="nbprod-error" key={message}>
-          {message}
-        </div>
-      ))}
-      {view.skipped !== null && <div className="nbprod-skipped">Not checked: {view.skipped}</div>}
-      {view.groups.map(group => (
-        <AreaSection key={group.area} group={group} actions={actions} />
-      ))}
     </>
   );
 }
 
-function AreaSection({ group, actions }: { group: IEntryGroup; actions: IPanelActions }): JSX.Element {
-  const count = group.entries.length;
+function SeverityFilter({ view, controls }: { view: INotebookView; controls: IControls }) {
   return (
-    <section className="nbprod-area" data-area={group.area} data-count={count}>
+    <div className="nbprod-filter" role="group" aria-label="Show findings of severity">
+      {SEVERITIES.map(severity => {
+        const shown = view.severities[severity];
+        const count = view.bySeverity[severity];
+        return (
+          <button
+            key={severity}
+            className={`nbprod-filter-button nbprod-severity-${severity}`}
+            data-severity={severity}
+            aria-pressed={shown}
+            title={`${shown ? 'Hide' : 'Show'} ${SEVERITY_LABEL[severity][1]}`}
+            onClick={() => controls.setSeverityShown(severity, !shown)}
+          >
+            <span className="nbprod-severity-dot" aria-hidden="true" />
+            {plural(count, SEVERITY_LABEL[severity])}
+          </button>
+        );
+      })}
+    </div>
+  );
+}
+
+/** A checklist area or the notebook group: a header that folds, and its findings. */
+const GroupSection = React.memo(function GroupSection({
+  group,
+  rules,
+  controls
+}: {
+  group: IEntryGroup;
+  rules: Rules;
+  controls: IControls;
+}) {
+  const { count, entries, collapsed } = group;
+  const hidden = count - entries.length;
+  const Caret = collapsed ? caretRightIcon : caretDownIcon;
+  return (
+    <section
+      className="nbprod-area"
+      data-area={group.id}
+      data-count={count}
+      data-collapsed={collapsed ? 'true' : 'false'}
+    >
       <h3 className="nbprod-area-header">
-        {count === 0 ? (
-          <span className="nbprod-tick" title="No findings in this area">
-            ✓
-          </span>
-        ) : (
-          <span className="nbprod-count">{count}</span>
-        )}
-        <span className="nbprod-area-title">{group.title}</span>
+        <button
+          className="nbprod-area-toggle"
+          aria-expanded={!collapsed}
+          disabled={count === 0}
+          onClick={() => controls.toggleGroup(group.id)}
+        >
+          {count > 0 ? <Caret.react tag="span" className="nbprod-caret" /> : <span className="nbprod-caret" />}
+          {count === 0 ? (
+            <span className="nbprod-tick" title="No findings in this area">
+              ✓
+            </span>
+          ) : (
+            <span className="nbprod-count">{count}</span>
+          )}
+          <span className="nbprod-area-title">{group.title}</span>
+          {hidden > 0 && <span className="nbprod-hidden">{hidden} filtered</span>}
+        </button>
       </h3>
-      {count > 0 && (
+      {!collapsed && entries.length > 0 && (
         <ul className="nbprod-findings">
-          {group.entries.map(entry => (
-            <FindingRow key={entryKey(entry)} entry={entry} actions={actions} />
+          {entries.map(entry => (
+            <FindingRow key={entry.key} entry={entry} rule={rules.get(entry.finding.code)} controls={controls} />
           ))}
         </ul>
       )}
     </section>
   );
-}
+});
 
-function entryKey({ finding: f }: IEntry): string {
-  return `${f.code}:${f.cell_id ?? f.cell_index}:${f.line}:${f.column}:${f.message}`;
-}
-
-function FindingRow({ entry, actions }: { entry: IEntry; actions: IPanelActions }): JSX.Element {
+/**
+ * One finding: the rule (code and name), where, and the message on one line; the
+ * disclosure shows the whole message and why the rule matters, from the rule docs.
+ */
+const FindingRow = React.memo(function FindingRow({
+  entry,
+  rule,
+  controls
+}: {
+  entry: IEntry;
+  rule: RuleInfo | undefined;
+  controls: IControls;
+}) {
+  const [open, setOpen] = React.useState(false);
   const { finding, cellNumber, live } = entry;
-  const rule = actions.rule(finding.code);
-  const tooltip = live
-    ? `${finding.name}: seen in this kernel session, not in the file`
-    : `${finding.name}${rule ? `: ${rule.summary}` : ''}`;
+  const notebookScope = cellNumber === 0;
+  const where = notebookScope ? 'notebook' : `cell ${cellNumber}:${finding.line}`;
+  // a notebook finding has no cell to jump to: its row opens the explanation instead
+  const activate = notebookScope ? () => setOpen(!open) : () => controls.reveal(finding);
+  const detailsId = `nbprod-docs-${entry.key.replace(/[^A-Za-z0-9_-]/g, '_')}`;
   return (
     <li
       className={`nbprod-finding nbprod-severity-${finding.severity}`}
       data-code={finding.code}
       data-cell={cellNumber}
       data-cell-id={finding.cell_id ?? ''}
-      role="button"
-      tabIndex={0}
-      title={tooltip}
-      onClick={() => actions.reveal(finding)}
-      onKeyDown={event => {
-        if (event.key === 'Enter' || event.key === ' ') {
-          event.preventDefault();
-          actions.reveal(finding);
-        }
-      }}
+      data-scope={notebookScope ? 'notebook' : 'cell'}
+      data-expanded={open ? 'true' : 'false'}
     >
-      <span className="nbprod-code">{finding.code}</span>
-      <span className="nbprod-message">{finding.message}</span>
-      <span className="nbprod-where">
-        {live && <span className="nbprod-live">live</span>}
-        cell {cellNumber}:{finding.line}
-      </span>
+      <div className="nbprod-finding-row">
+        <div
+          className="nbprod-finding-main"
+          role="button"
+          tabIndex={0}
+          title={`${finding.message}\n\n${notebookScope ? 'Click for details' : `Go to ${where}`}`}
+          onClick={activate}
+          onKeyDown={event => {
+            if (event.key === 'Enter' || event.key === ' ') {
+              event.preventDefault();
+              activate();
+            }
+          }}
+        >
+          <div className="nbprod-finding-head">
+            <span className="nbprod-severity-dot" title={finding.severity} />
+            <span className="nbprod-code">{finding.code}</span>
+            <span className="nbprod-rule-name">{finding.name}</span>
+            <span className="nbprod-where">
+              {live && (
+                <span className="nbprod-live" title="Seen in this kernel session, not in the file">
+                  live
+                </span>
+              )}
+              {where}
+            </span>
+          </div>
+          <div className="nbprod-message">{finding.message}</div>
+        </div>
+        <button
+          className="nbprod-info-button"
+          aria-expanded={open}
+          aria-controls={detailsId}
+          title={open ? 'Hide the explanation' : `Why is ${finding.name} a problem?`}
+          onClick={() => setOpen(!open)}
+        >
+          <infoIcon.react tag="span" />
+        </button>
+      </div>
+      {open && <RuleDocs id={detailsId} finding={finding} rule={rule} live={live} />}
     </li>
   );
+});
+
+/** The sections of the rule's documentation a reader needs next to a finding. */
+const DOC_SECTIONS = ['Why is this bad?', 'Use instead'];
+
+function RuleDocs({ id, finding, rule, live }: { id: string; finding: Finding; rule?: RuleInfo; live: boolean }) {
+  const sections = React.useMemo(() => parseRuleDocs(rule?.docs ?? ''), [rule]);
+  return (
+    <div className="nbprod-docs" id={id}>
+      <p className="nbprod-docs-message">{finding.message}</p>
+      {live && !rule && (
+        <p>
+          Found by watching this kernel session, not in the saved file: restart the kernel and run the notebook top to
+          bottom to see what the file really does.
+        </p>
+      )}
+      {rule && <p className="nbprod-docs-summary">{rule.summary}</p>}
+      {DOC_SECTIONS.filter(title => sections.has(title)).map(title => (
+        <section key={title} className="nbprod-docs-section">
+          <h4>{title}</h4>
+          {sections.get(title)!.map((block, k) =>
+            block.kind === 'code' ? (
+              <pre key={k}>{block.text}</pre>
+            ) : (
+              <p key={k}>
+                <InlineCode text={block.text} />
+              </p>
+            )
+          )}
+        </section>
+      ))}
+    </div>
+  );
+}
+
+/** Markdown `code` spans as <code>; everything else as text (never as HTML). */
+function InlineCode({ text }: { text: string }) {
+  return <>{text.split('`').map((part, k) => (k % 2 === 1 ? <code key={k}>{part}</code> : part))}</>;
 }
 
 /** Status bar: the active notebook's finding count; click opens the sidebar. */
@@ -182,11 +367,20 @@ export class ChecklistStatus extends ReactWidget {
   }
 
   render(): JSX.Element {
+    const model = this._model;
     return (
-      <UseSignal signal={this._model.changed}>
+      <UseSignal signal={model.changed} shouldUpdate={(_, handle) => handle === null || handle === model.active}>
         {() => {
-          const view = this._model.view();
-          const total = view?.total ?? 0;
+          const view = model.view();
+          const total = view?.loaded ? view.total : 0;
+          const text =
+            view === null
+              ? ''
+              : !view.loaded
+                ? 'checking…'
+                : total === 0
+                  ? 'no findings'
+                  : plural(total, ['finding', 'findings']);
           return (
             <span
               className="nbprod-status-count"
@@ -195,7 +389,7 @@ export class ChecklistStatus extends ReactWidget {
               onClick={() => this._open()}
             >
               <checklistIcon.react tag="span" className="nbprod-status-icon" />
-              {view === null ? '' : total === 0 ? 'no findings' : `${total} finding${total === 1 ? '' : 's'}`}
+              {text}
             </span>
           );
         }}

@@ -1,6 +1,7 @@
 import type { CheckReport, ExportReport, Finding, INbprodApi, RuleInfo } from '../api';
 import type { ILiveCell } from '../hiddenstate';
-import { ChecklistModel, Debouncer, groupFindings, INotebookHandle } from '../model';
+import { parseRuleDocs } from '../api';
+import { ChecklistModel, Debouncer, groupFindings, heldWhileNew, INotebookHandle, markFor } from '../model';
 
 function finding(overrides: Partial<Finding> = {}): Finding {
   return {
@@ -29,10 +30,14 @@ class FakeNotebook implements INotebookHandle {
   constructor(
     readonly id: string,
     public path: string,
-    public cellList: ILiveCell[]
+    public cellList: ILiveCell[],
+    public ready = true
   ) {}
-  toJSON(): object {
-    return { cells: this.cellList.map(c => ({ id: c.id, source: c.source })) };
+  toJSONText(): string {
+    return JSON.stringify({ cells: this.cellList.map(c => ({ id: c.id, source: c.source })) });
+  }
+  cellIds(): string[] {
+    return this.cellList.map(c => c.id);
   }
   cells(): ILiveCell[] {
     return this.cellList;
@@ -41,8 +46,8 @@ class FakeNotebook implements INotebookHandle {
 
 /** A server whose answers the test releases by hand, in any order. */
 class FakeClient implements INbprodApi {
-  calls: Array<{ path: string; notebook: object; resolve: (r: CheckReport) => void; reject: (e: Error) => void }> = [];
-  check(path: string, notebook: object): Promise<CheckReport> {
+  calls: Array<{ path: string; notebook: string; resolve: (r: CheckReport) => void; reject: (e: Error) => void }> = [];
+  check(path: string, notebook: string): Promise<CheckReport> {
     return new Promise((resolve, reject) => this.calls.push({ path, notebook, resolve, reject }));
   }
   async rules(): Promise<RuleInfo[]> {
@@ -242,9 +247,11 @@ describe('ChecklistModel', () => {
     client.calls[0].resolve(report([finding({ cell_id: 'c1', cell_index: 1 })]));
     await settle();
     nb.cellList = [nb.cellList[1], nb.cellList[0]]; // moved up, not re-checked yet
+    model.cellsChanged(nb);
     expect(model.view()!.groups[0].entries[0].cellNumber).toBe(1);
     expect([...model.findingsByCell(nb).keys()]).toEqual(['c1']);
     nb.cellList = [nb.cellList[1]];
+    model.cellsChanged(nb);
     expect(model.view()!.total).toBe(0);
     expect(model.findingsByCell(nb).size).toBe(0);
   });
@@ -326,5 +333,391 @@ describe('ChecklistModel', () => {
     model.contentChanged(nb);
     jest.advanceTimersByTime(50);
     expect(client.calls).toHaveLength(2);
+  });
+});
+
+describe('first check waits for the content', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('never checks the loading placeholder; checks the loaded notebook once it is there', async () => {
+    const client = new FakeClient();
+    const model = new ChecklistModel(client, { debounceMs: 100 });
+    const nb = new FakeNotebook('p', 'big.ipynb', [{ id: 'placeholder', source: '', kind: 'code' }], false);
+    model.setActive(nb);
+    model.contentChanged(nb); // the content streaming in
+    jest.advanceTimersByTime(1000);
+    expect(client.calls).toHaveLength(0);
+    expect(model.view()).toMatchObject({ status: 'loading', loaded: false, total: 0 });
+    expect(model.findingsByCell(nb).size).toBe(0);
+    void model.check(nb); // "check now" before the content: still nothing to check
+    expect(client.calls).toHaveLength(0);
+
+    nb.cellList = [
+      { id: 'a', source: 'print(df)', kind: 'code' },
+      { id: 'b', source: 'df = 1', kind: 'code' }
+    ];
+    nb.ready = true;
+    model.contentReady(nb);
+    expect(client.calls).toHaveLength(1);
+    expect(JSON.parse(client.calls[0].notebook).cells.map((c: { id: string }) => c.id)).toEqual(['a', 'b']);
+    expect(model.view()).toMatchObject({ status: 'checking', loaded: false });
+    client.calls[0].resolve(report([finding({ cell_id: 'a' })]));
+    await settle();
+    expect(model.view()).toMatchObject({ status: 'done', loaded: true, total: 1 });
+  });
+
+  it('a notebook loaded in the background is checked when it becomes active', () => {
+    const client = new FakeClient();
+    const model = new ChecklistModel(client);
+    const nb = new FakeNotebook('p', 'nb.ipynb', [{ id: 'a', source: 'x = 1', kind: 'code' }], false);
+    model.open(nb);
+    nb.ready = true;
+    model.contentReady(nb);
+    expect(client.calls).toHaveLength(0);
+    model.setActive(nb);
+    expect(client.calls).toHaveLength(1);
+  });
+
+  it('a failed first check counts as a result: the error is shown, not "checking…"', async () => {
+    const client = new FakeClient();
+    const model = new ChecklistModel(client);
+    const nb = new FakeNotebook('p', 'nb.ipynb', [{ id: 'a', source: 'x = 1', kind: 'code' }]);
+    model.setActive(nb);
+    client.calls[0].reject(new Error('502 Bad Gateway'));
+    await settle();
+    expect(model.view()).toMatchObject({ status: 'error', loaded: true, error: '502 Bad Gateway' });
+  });
+});
+
+describe('severity filter, folding and notebook scope', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  const cells = [
+    { id: 'c0', source: 'print(df)', kind: 'code' as const },
+    { id: 'c1', source: 'df = 1', kind: 'code' as const }
+  ];
+
+  async function loaded(findings: Finding[]) {
+    const client = new FakeClient();
+    const model = new ChecklistModel(client);
+    const nb = new FakeNotebook(
+      'p',
+      'nb.ipynb',
+      cells.map(c => ({ ...c }))
+    );
+    model.setActive(nb);
+    client.calls[0].resolve(report(findings));
+    await settle();
+    return { client, model, nb };
+  }
+
+  const mixed = [
+    finding({ code: 'NBP104', severity: 'error' }),
+    finding({ code: 'NBP101', name: 'out-of-order-execution', severity: 'warning', cell_id: 'c1', cell_index: 1 }),
+    finding({ code: 'NBP303', name: 'inline-hyperparameters', severity: 'info', area: 'experiments' })
+  ];
+
+  it('hides a severity from the list but keeps counting it and keeps its marks', async () => {
+    const { model, nb } = await loaded(mixed);
+    expect(model.view()).toMatchObject({ total: 3, shown: 3, bySeverity: { error: 1, warning: 1, info: 1 } });
+    model.setSeverityShown('warning', false);
+    const view = model.view()!;
+    expect(view).toMatchObject({ total: 3, shown: 2, severities: { error: true, warning: false, info: true } });
+    const execution = view.groups.find(g => g.id === 'execution')!;
+    expect(execution.count).toBe(2);
+    expect(execution.entries.map(e => e.finding.code)).toEqual(['NBP104']);
+    expect(
+      model
+        .findingsByCell(nb)
+        .get('c1')!
+        .map(f => f.code)
+    ).toEqual(['NBP101']);
+    model.setSeverityShown('warning', true);
+    expect(model.view()!.shown).toBe(3);
+  });
+
+  it('folds a group and unfolds it again, for every notebook', async () => {
+    const { model } = await loaded(mixed);
+    model.toggleGroup('execution');
+    const folded = model.view()!.groups.find(g => g.id === 'execution')!;
+    expect(folded.collapsed).toBe(true);
+    expect(folded.count).toBe(2);
+    expect(model.view()!.groups.find(g => g.id === 'experiments')!.collapsed).toBe(false);
+    model.toggleGroup('execution');
+    expect(model.view()!.groups.find(g => g.id === 'execution')!.collapsed).toBe(false);
+  });
+
+  it('puts notebook-level findings in a Notebook group first, with no cell and no mark', async () => {
+    const tooLong = finding({
+      code: 'NBP504',
+      name: 'notebook-too-long',
+      area: 'documentation',
+      severity: 'info',
+      cell_id: 'c1',
+      cell_index: 1,
+      scope: 'notebook'
+    });
+    const noScope = finding({ code: 'NBP503', name: 'empty-cell', area: 'documentation', severity: 'info' });
+    const { model, nb } = await loaded([tooLong, noScope]);
+    const view = model.view()!;
+    expect(view.groups.map(g => g.id)).toEqual([
+      'notebook',
+      'execution',
+      'data',
+      'experiments',
+      'code-health',
+      'documentation'
+    ]);
+    expect(view.groups[0].entries.map(e => [e.finding.code, e.cellNumber])).toEqual([['NBP504', 0]]);
+    // a finding without the field is a cell finding (servers before the field)
+    const docs = view.groups.find(g => g.id === 'documentation')!;
+    expect(docs.entries.map(e => [e.finding.code, e.cellNumber])).toEqual([['NBP503', 1]]);
+    expect([...model.findingsByCell(nb).entries()].map(([id, list]) => [id, list.map(f => f.code)])).toEqual([
+      ['c0', ['NBP503']]
+    ]);
+    expect(view.total).toBe(2);
+  });
+
+  it('shows no Notebook group when there is no notebook-level finding', async () => {
+    const { model } = await loaded(mixed);
+    expect(model.view()!.groups[0].id).toBe('execution');
+  });
+});
+
+describe('rendering by diff', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('keeps entries, groups and the marks map when a re-check finds the same things', async () => {
+    const client = new FakeClient();
+    const model = new ChecklistModel(client);
+    const nb = new FakeNotebook('p', 'nb.ipynb', [
+      { id: 'c0', source: 'print(df)', kind: 'code' },
+      { id: 'c1', source: 'df = 1', kind: 'code' }
+    ]);
+    const data = () => finding({ code: 'NBP201', name: 'raw-data-overwrite', area: 'data', cell_id: 'c1' });
+    model.setActive(nb);
+    client.calls[0].resolve(report([finding(), data()]));
+    await settle();
+    const before = model.view()!;
+    const marksBefore = model.findingsByCell(nb);
+
+    void model.check(nb);
+    // equal findings, new objects (as from a new response), one area changed
+    client.calls[1].resolve(report([finding(), data(), finding({ code: 'NBP101', name: 'out-of-order-execution' })]));
+    await settle();
+    const after = model.view()!;
+    const group = (v: typeof after, id: string) => v.groups.find(g => g.id === id)!;
+    expect(group(after, 'data')).toBe(group(before, 'data')); // untouched area: same object
+    expect(group(after, 'documentation')).toBe(group(before, 'documentation'));
+    expect(group(after, 'execution')).not.toBe(group(before, 'execution'));
+    const nbp104 = (v: typeof after) => group(v, 'execution').entries.find(e => e.finding.code === 'NBP104')!;
+    expect(nbp104(after)).toBe(nbp104(before)); // unchanged row: same entry, same key
+    expect(model.findingsByCell(nb)).not.toBe(marksBefore);
+
+    const marks = model.findingsByCell(nb);
+    void model.check(nb);
+    client.calls[2].resolve(report([finding(), data(), finding({ code: 'NBP101', name: 'out-of-order-execution' })]));
+    await settle();
+    expect(model.findingsByCell(nb)).toBe(marks); // nothing changed: the marks need no pass
+    expect(model.view()!.groups).toEqual(after.groups);
+  });
+
+  it('gives a moved finding a new cell number but keeps its key', async () => {
+    const client = new FakeClient();
+    const model = new ChecklistModel(client);
+    const nb = new FakeNotebook('p', 'nb.ipynb', [
+      { id: 'c0', source: 'print(df)', kind: 'code' },
+      { id: 'c1', source: 'df = 1', kind: 'code' }
+    ]);
+    model.setActive(nb);
+    client.calls[0].resolve(report([finding()]));
+    await settle();
+    const entry = model.view()!.groups[0].entries[0];
+    nb.cellList = [nb.cellList[1], nb.cellList[0]];
+    model.cellsChanged(nb);
+    const moved = model.view()!.groups[0].entries[0];
+    expect(moved.cellNumber).toBe(2);
+    expect(moved.key).toBe(entry.key);
+    expect(moved).not.toBe(entry);
+  });
+
+  it('keeps duplicate findings apart with unique keys', async () => {
+    const client = new FakeClient();
+    const model = new ChecklistModel(client);
+    const nb = new FakeNotebook('p', 'nb.ipynb', [{ id: 'c0', source: 'print(df)', kind: 'code' }]);
+    model.setActive(nb);
+    client.calls[0].resolve(report([finding(), finding()]));
+    await settle();
+    const keys = model.view()!.groups[0].entries.map(e => e.key);
+    expect(new Set(keys).size).toBe(2);
+  });
+
+  it('costs a keystroke no re-grouping: the view between checks reuses the groups', async () => {
+    const client = new FakeClient();
+    const model = new ChecklistModel(client, { debounceMs: 200 });
+    const nb = new FakeNotebook('p', 'nb.ipynb', [{ id: 'c0', source: 'print(df)', kind: 'code' }]);
+    const cellIds = jest.spyOn(nb, 'cellIds');
+    const cellsSpy = jest.spyOn(nb, 'cells');
+    model.setActive(nb);
+    client.calls[0].resolve(report([finding()]));
+    await settle();
+    const groups = model.view()!.groups;
+    cellIds.mockClear();
+    cellsSpy.mockClear();
+    for (let k = 0; k < 20; k++) {
+      model.contentChanged(nb);
+      model.view();
+      jest.advanceTimersByTime(50);
+    }
+    expect(model.view()!.status).toBe('scheduled');
+    expect(model.view()!.groups).toBe(groups);
+    expect(cellIds).not.toHaveBeenCalled();
+    expect(cellsSpy).not.toHaveBeenCalled();
+    expect(client.calls).toHaveLength(1);
+  });
+});
+
+describe('a cell typed for the first time', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  async function withNewCell() {
+    const client = new FakeClient();
+    const model = new ChecklistModel(client);
+    const nb = new FakeNotebook('p', 'nb.ipynb', [
+      { id: 'old', source: 'print(undefined_old)', kind: 'code' },
+      { id: 'other', source: 'x = 1', kind: 'code' }
+    ]);
+    model.setActive(nb);
+    model.activeCellChanged(nb, 'old');
+    client.calls[0].resolve(report([]));
+    await settle();
+    // insert a cell below and start typing in it
+    nb.cellList = [nb.cellList[0], { id: 'new', source: 'print(undefined_new)', kind: 'code' }, nb.cellList[1]];
+    model.cellsChanged(nb);
+    model.activeCellChanged(nb, 'new');
+    void model.check(nb);
+    const at = (id: string, index: number) => ({ cell_id: id, cell_index: index });
+    client.calls[1].resolve(
+      report([
+        finding({ code: 'NBP105', name: 'undefined-name', ...at('old', 0) }),
+        finding({ code: 'NBP105', name: 'undefined-name', ...at('new', 1) }),
+        finding({ code: 'NBP102', name: 'unexecuted-cell', severity: 'warning', ...at('new', 1) }),
+        finding({ code: 'NBP404', name: 'hardcoded-secret', area: 'code-health', ...at('new', 1) })
+      ])
+    );
+    await settle();
+    return { client, model, nb };
+  }
+
+  const codesIn = (model: ChecklistModel, nb: INotebookHandle, id: string) =>
+    (model.findingsByCell(nb).get(id) ?? []).map(f => f.code);
+
+  it('is not flagged unexecuted or undefined while it is being typed; other rules apply', async () => {
+    const { model, nb } = await withNewCell();
+    expect(codesIn(model, nb, 'new')).toEqual(['NBP404']);
+    expect(codesIn(model, nb, 'old')).toEqual(['NBP105']); // cells that were there when it opened
+    expect(model.isFresh(nb, 'new')).toBe(true);
+    expect(model.view()!.total).toBe(2);
+  });
+
+  it('is judged like any other once the cursor leaves it', async () => {
+    const { model, nb } = await withNewCell();
+    const changed = jest.fn();
+    model.changed.connect(changed);
+    model.activeCellChanged(nb, 'other');
+    expect(changed).toHaveBeenCalled(); // shown at once, from the last result
+    expect(codesIn(model, nb, 'new').sort()).toEqual(['NBP102', 'NBP105', 'NBP404']);
+    model.activeCellChanged(nb, 'new'); // coming back does not make it new again
+    expect(codesIn(model, nb, 'new')).toHaveLength(3);
+  });
+
+  it('is judged like any other once it runs', async () => {
+    const { model, nb } = await withNewCell();
+    model.cellExecuted(nb, 'new', 'print(undefined_new)');
+    expect(codesIn(model, nb, 'new')).toContain('NBP105');
+  });
+
+  it('holds back live hidden-state codes too', async () => {
+    const client = new FakeClient();
+    const model = new ChecklistModel(client);
+    const nb = new FakeNotebook('p', 'nb.ipynb', [{ id: 'def', source: 'y = 1', kind: 'code' }]);
+    model.setActive(nb);
+    client.calls[0].resolve(report([]));
+    await settle();
+    model.cellExecuted(nb, 'def', 'y = 1');
+    // the defining cell is deleted, and a new cell reads what only it defined
+    nb.cellList = [{ id: 'new', source: 'print(y)', kind: 'code' }];
+    model.cellsChanged(nb);
+    model.activeCellChanged(nb, 'new');
+    void model.check(nb);
+    client.calls[1].resolve(report([]));
+    await settle();
+    expect(codesIn(model, nb, 'new')).toEqual([]);
+    model.activeCellChanged(nb, null);
+    expect(codesIn(model, nb, 'new')).toEqual(['NBL002']);
+    expect(heldWhileNew('NBL002')).toBe(true);
+    expect(heldWhileNew('NBP404')).toBe(false);
+  });
+
+  it('a moved cell is not new; a deleted new cell is forgotten', async () => {
+    const { model, nb } = await withNewCell();
+    nb.cellList = [nb.cellList[2], nb.cellList[0], nb.cellList[1]]; // move 'other' to the top
+    model.cellsChanged(nb);
+    expect(model.isFresh(nb, 'other')).toBe(false);
+    nb.cellList = nb.cellList.filter(c => c.id !== 'new');
+    model.cellsChanged(nb);
+    expect(model.isFresh(nb, 'new')).toBe(false);
+  });
+});
+
+describe('cell marks', () => {
+  it('names every rule and message in the tooltip, and summarises many codes', () => {
+    const mark = markFor([
+      finding(),
+      finding({ code: 'NBP101', name: 'out-of-order-execution', severity: 'warning', line: 3, message: 'ran after' }),
+      finding({ code: 'NBP302', name: 'unseeded-randomness', severity: 'warning' }),
+      finding({ code: 'NBP303', name: 'inline-hyperparameters', severity: 'info' })
+    ])!;
+    expect(mark.severity).toBe('error');
+    expect(mark.codes).toEqual(['NBP104', 'NBP101', '+2']);
+    expect(mark.tooltip.split('\n')).toHaveLength(4);
+    expect(mark.tooltip).toContain("NBP104 use-before-definition (line 1): 'df' is used here");
+    expect(mark.tooltip).toContain('NBP101 out-of-order-execution (line 3): ran after');
+    expect(markFor([])).toBeNull();
+    expect(markFor([finding({ severity: 'info' })])!.signature).not.toBe(markFor([finding()])!.signature);
+  });
+});
+
+describe('parseRuleDocs', () => {
+  it('splits the docs into sections of prose and code', () => {
+    const sections = parseRuleDocs(
+      [
+        '## What it does',
+        'Flags a name read before',
+        'the cell that defines it.',
+        '',
+        '## Why is this bad?',
+        'Top to bottom the `name` is undefined.',
+        '',
+        '## Use instead',
+        '    df = load()',
+        '',
+        '    print(df)',
+        ''
+      ].join('\n')
+    );
+    expect([...sections.keys()]).toEqual(['What it does', 'Why is this bad?', 'Use instead']);
+    expect(sections.get('What it does')).toEqual([
+      { kind: 'text', text: 'Flags a name read before the cell that defines it.' }
+    ]);
+    expect(sections.get('Why is this bad?')).toEqual([
+      { kind: 'text', text: 'Top to bottom the `name` is undefined.' }
+    ]);
+    expect(sections.get('Use instead')).toEqual([{ kind: 'code', text: 'df = load()\n\nprint(df)' }]);
+    expect(parseRuleDocs('').size).toBe(0);
   });
 });
