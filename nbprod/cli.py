@@ -6,16 +6,17 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from nbprod import __version__
 from nbprod.config import ConfigError, Settings, load_settings
-from nbprod.discovery import DiscoveryError, find_notebooks
+from nbprod.discovery import discover, display_name
+from nbprod.engine import FileResult
 from nbprod.export.cli import register as export_register
 from nbprod.export.cli import run as export_run
 from nbprod.progress import Progress
-from nbprod.reporters import FORMATS, reporter
+from nbprod.reporters import FORMATS, clean, reporter
 from nbprod.reporters.text import statistics
 from nbprod.rules.docs import rules_markdown
 from nbprod.rules.registry import all_rules, catalog, rule_by_code_or_name
@@ -73,6 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="worker processes (default: number of cores)",
     )
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    check.add_argument(
+        "--no-respect-gitignore",
+        dest="respect_gitignore",
+        action="store_false",
+        help="also check notebooks that git ignores inside the directories given",
+    )
+    add_limit_options(check)
 
     rules = sub.add_parser("rules", help="list every rule")
     rules.add_argument(
@@ -83,6 +91,37 @@ def build_parser() -> argparse.ArgumentParser:
     explain = sub.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("rule", help="rule code or name, e.g. NBP104 or use-before-definition")
     return parser
+
+
+def _non_negative(kind: type[int] | type[float]) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid number: {text!r}") from None
+        if value != value or value < 0 or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"must be 0 or more, got {text!r}")
+        return value
+
+    return parse
+
+
+def add_limit_options(parser: argparse.ArgumentParser) -> None:
+    """``--timeout-per-file`` and ``--memory-per-file``, for ``check`` and ``export``."""
+    parser.add_argument(
+        "--timeout-per-file",
+        type=_non_negative(float),
+        metavar="SECONDS",
+        help="give up on a file after this long, reporting it as an error"
+        " (default: [tool.nbprod] timeout-per-file, else 120; 0: no limit)",
+    )
+    parser.add_argument(
+        "--memory-per-file",
+        type=_non_negative(int),
+        metavar="MB",
+        help="give up on a file that needs more memory than this"
+        " (default: [tool.nbprod] memory-per-file, else 4096; 0: no limit)",
+    )
 
 
 def entry() -> None:
@@ -102,6 +141,14 @@ def entry() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):
+        # a report must never fail on text it cannot encode (a lone surrogate, a C locale)
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
     try:
         if args.command == "rules":
             return _rules(args.format)
@@ -115,6 +162,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    except (BrokenPipeError, SystemExit):
+        raise
+    except Exception as exc:  # a bug in nbprod itself: one line, not a traceback
+        if os.environ.get("NBPROD_DEBUG"):
+            raise
+        text = clean(str(exc).split("\n", 1)[0][:300])
+        print(
+            f"nbprod: internal error: {type(exc).__name__}: {text} (please report;"
+            " NBPROD_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
 
 
 def _rules(fmt: str) -> int:
@@ -149,28 +208,38 @@ def _check(args: argparse.Namespace) -> int:
         validate(values or (), option)
     if args.jobs is not None and args.jobs < 1:
         raise ConfigError("--jobs must be at least 1")
-    try:
-        files = find_notebooks(args.paths)
-    except DiscoveryError as exc:
-        raise ConfigError(str(exc)) from None
+    found = discover(args.paths, respect_gitignore=args.respect_gitignore)
+    files = found.files
 
     tasks: list[Task] = []
     for path in files:
-        settings: Settings = load_settings(path).with_cli(select, extend, ignore)
+        settings: Settings = load_settings(path).with_cli(
+            select, extend, ignore, args.timeout_per_file, args.memory_per_file
+        )
         validate(
             [*(settings.select or ()), *settings.extend_select, *settings.ignore],
             settings.source or "settings",
         )
-        tasks.append((path, str(path), settings))
+        tasks.append((path, display_name(path), settings))
     if tasks and not any(enabled_rules(t[2]) for t in tasks):
         print("nbprod: warning: no rules are enabled", file=sys.stderr)
 
-    results = run(tasks, args.jobs or default_jobs(), Progress(len(tasks)))
+    results = [
+        (
+            FileResult(p.display, error=p.reason)
+            if p.error
+            else FileResult(p.display, skipped=p.reason)
+        )
+        for p in found.problems
+    ]
+    results += run(tasks, args.jobs or default_jobs(), Progress(len(tasks)))
     for result in results:
         if result.error:
-            print(f"{result.filename}: error: {result.error}", file=sys.stderr)
+            print(clean(f"{result.filename}: error: {result.error}"), file=sys.stderr)
         elif result.skipped:
-            print(f"{result.filename}: skipped: {result.skipped}", file=sys.stderr)
+            print(clean(f"{result.filename}: skipped: {result.skipped}"), file=sys.stderr)
+    for note in found.notes:
+        print(clean(f"nbprod: note: {note}"), file=sys.stderr)
 
     color = args.color == "always" or (
         args.color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
@@ -179,7 +248,7 @@ def _check(args: argparse.Namespace) -> int:
         statistics(results, sys.stdout)
     else:
         reporter(args.format)(results, sys.stdout, color)
-    if not files:
+    if not files and not found.problems:
         print("nbprod: warning: no notebooks found", file=sys.stderr)
     if any(r.error for r in results):
         return EXIT_ERROR

@@ -21,6 +21,11 @@ DEFAULT_TRACKING_MODULES = (
 )  # fmt: skip
 
 
+# Generous: the slowest real notebook takes about a second to check, and a few to export.
+DEFAULT_TIMEOUT = 120.0
+DEFAULT_MEMORY_MB = 4096
+
+
 class ConfigError(Exception):
     """Invalid configuration: a usage error (exit code 2)."""
 
@@ -36,6 +41,8 @@ class Settings:
     options: dict[str, Any] = field(default_factory=dict)  # rule options by kebab name
     root: Path | None = None  # directory of the pyproject.toml these came from
     source: str | None = None  # that file, for messages
+    timeout_per_file: float = DEFAULT_TIMEOUT  # seconds; 0: no limit
+    memory_per_file: int = DEFAULT_MEMORY_MB  # megabytes of added address space; 0: no limit
 
     def option(self, name: str, default: Any) -> Any:
         return self.options.get(name, default)
@@ -60,19 +67,27 @@ class Settings:
         select: list[str] | None,
         extend_select: list[str] | None,
         ignore: list[str] | None,
+        timeout_per_file: float | None = None,
+        memory_per_file: int | None = None,
     ) -> Settings:
-        """Command-line options: ``--select`` replaces, the others extend."""
+        """Command-line options: ``--select`` and the limits replace, the others extend."""
         return replace(
             self,
             select=tuple(select) if select is not None else self.select,
             extend_select=self.extend_select + tuple(extend_select or ()),
             ignore=self.ignore + tuple(ignore or ()),
+            timeout_per_file=(
+                timeout_per_file if timeout_per_file is not None else self.timeout_per_file
+            ),
+            memory_per_file=(
+                memory_per_file if memory_per_file is not None else self.memory_per_file
+            ),
         )
 
 
 _KEYS = {
     "select", "extend-select", "ignore", "per-file-ignores", "raw-data-dirs",
-    "tracking-modules", "export",
+    "tracking-modules", "export", "timeout-per-file", "memory-per-file",
 }  # fmt: skip
 
 
@@ -107,10 +122,32 @@ def _tool_table(path: Path) -> dict[str, Any] | None:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc}") from None
-    table = data.get("tool", {}).get("nbprod")
+    return nbprod_table(data, path)
+
+
+def nbprod_table(data: dict[str, Any], path: Path) -> dict[str, Any] | None:
+    """``[tool.nbprod]`` of a parsed pyproject.toml; None when there is none."""
+    tool = data.get("tool")
+    if tool is None:
+        return None
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: 'tool' must be a table, got {_toml_type(tool)}")
+    table = tool.get("nbprod")
     if table is not None and not isinstance(table, dict):
-        raise ConfigError(f"{path}: [tool.nbprod] must be a table")
+        raise ConfigError(f"{path}: [tool.nbprod] must be a table, got {_toml_type(table)}")
     return table
+
+
+def _toml_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return type(value).__name__
 
 
 def settings_from_table(table: dict[str, Any], path: Path) -> Settings:
@@ -129,11 +166,31 @@ def settings_from_table(table: dict[str, Any], path: Path) -> Settings:
     for key, value in options.items():
         default = known_options[key]
         if type(value) is not type(default) and not (
-            isinstance(default, float) and isinstance(value, int)
+            isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool)
         ):
             raise ConfigError(
                 f"{path}: option '{key}' must be {type(default).__name__}, got {value!r}"
             )
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            _check_number(key, value, path, minimum=0)
+    timeout = table.get("timeout-per-file", DEFAULT_TIMEOUT)
+    memory = table.get("memory-per-file", DEFAULT_MEMORY_MB)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise ConfigError(
+            f"{path}: 'timeout-per-file' must be a number of seconds, got {timeout!r}"
+        )
+    if isinstance(memory, bool) or not isinstance(memory, int):
+        raise ConfigError(
+            f"{path}: 'memory-per-file' must be a number of megabytes, got {memory!r}"
+        )
+    _check_number("timeout-per-file", timeout, path, minimum=0)
+    _check_number("memory-per-file", memory, path, minimum=0)
+    for pattern, value in per_file.items():
+        _validate_selectors(
+            _strings(per_file, pattern, path), f"{path}: per-file-ignores {pattern!r}"
+        )
+    for key in ("select", "extend-select", "ignore"):
+        _validate_selectors(_strings(table, key, path), f"{path}: '{key}'")
     return Settings(
         select=_strings(table, "select", path) if "select" in table else None,
         extend_select=_strings(table, "extend-select", path),
@@ -146,7 +203,21 @@ def settings_from_table(table: dict[str, Any], path: Path) -> Settings:
         options=options,
         root=path.parent,
         source=str(path),
+        timeout_per_file=float(timeout),
+        memory_per_file=memory,
     )
+
+
+def _check_number(key: str, value: float, path: Path, minimum: int) -> None:
+    if value != value or value in (float("inf"), float("-inf")) or value < minimum:
+        bound = "0 or more" if minimum == 0 else f"at least {minimum}"
+        raise ConfigError(f"{path}: option '{key}' must be {bound}, got {value!r}")
+
+
+def _validate_selectors(selectors: tuple[str, ...], where: str) -> None:
+    from nbprod.selection import validate  # selection imports this module
+
+    validate(selectors, where)
 
 
 def _strings(table: dict[str, Any], key: str, path: Path) -> tuple[str, ...]:

@@ -1,10 +1,22 @@
-"""Command-line paths -> notebook files, skipping checkpoints, VCS, virtualenvs and git-ignored files."""
+"""Command-line paths -> notebook files, skipping checkpoints, VCS, virtualenvs and git-ignored files.
+
+Only regular files are ever opened. What cannot be checked is reported, never raised:
+a missing or unreadable path named on the command line, or an unreadable folder inside
+a walked one, is an error (exit code 2); a FIFO, socket, device, broken symlink or
+symlink loop named ``*.ipynb`` inside a walked folder is skipped with the reason.
+Directory symlinks are not followed, so a symlink loop cannot make the walk endless.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import subprocess
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from nbprod.notebook.load import file_kind
 
 _SKIP_DIRS = frozenset(
     {".ipynb_checkpoints", ".git", ".hg", ".svn", "node_modules", "__pycache__", ".tox", ".nox",
@@ -13,53 +25,187 @@ _SKIP_DIRS = frozenset(
 
 
 class DiscoveryError(Exception):
-    """A path given on the command line that does not exist (usage error)."""
+    """Kept for callers of the old interface; discovery itself no longer raises."""
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A path that was not checked: ``error`` counts toward exit code 2, else it was skipped."""
+
+    path: str  # as the operating system names it (undecodable bytes surrogate-escaped)
+    reason: str
+    error: bool
+
+    @property
+    def display(self) -> str:
+        return display_name(self.path)
+
+
+@dataclass(slots=True)
+class Discovery:
+    files: list[Path] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def display_name(path: Path | str) -> str:
+    """``path`` as text that always prints: undecodable bytes appear as ``\\xff``."""
+    text = os.fspath(path)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", "backslashreplace")
 
 
 def find_notebooks(paths: list[Path]) -> list[Path]:
+    """The notebooks under ``paths`` (problems dropped); see :func:`discover`."""
+    return discover(paths).files
+
+
+def discover(paths: list[Path], respect_gitignore: bool = True) -> Discovery:
     """Notebooks named explicitly are always kept; those found in directories are filtered."""
-    found: list[Path] = []
-    seen: set[Path] = set()
+    found = Discovery()
+    seen: set[str] = set()
     for path in paths:
-        if path.is_file():
-            candidates = [path]
-        elif path.is_dir():
-            candidates = _git_filter(path, sorted(_walk(path)))
-        else:
-            raise DiscoveryError(f"{path}: no such file or directory")
+        candidates = _candidates(path, found, respect_gitignore)
         for candidate in candidates:
-            key = candidate.resolve()
+            key = os.path.realpath(candidate)
             if key not in seen:
                 seen.add(key)
-                found.append(candidate)
+                found.files.append(candidate)
+    found.problems = _unique(found.problems)
     return found
 
 
-def _walk(root: Path) -> list[Path]:
+def _unique(problems: list[Problem]) -> list[Problem]:
+    """One problem per file: a FIFO both walked and named is reported once, as an error."""
+    best: dict[str, Problem] = {}
+    for problem in problems:
+        key = os.path.realpath(problem.path)
+        if key not in best or (problem.error and not best[key].error):
+            best[key] = problem
+    return list(best.values())
+
+
+def _candidates(path: Path, found: Discovery, respect_gitignore: bool) -> list[Path]:
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        found.problems.append(Problem(os.fspath(path), _reason(exc, path), True))
+        return []
+    except ValueError as exc:  # an embedded NUL byte
+        found.problems.append(Problem(os.fspath(path), f"invalid path: {exc}", True))
+        return []
+    if stat.S_ISREG(mode):
+        return [path]
+    if not stat.S_ISDIR(mode):
+        found.problems.append(
+            Problem(os.fspath(path), f"not a regular file: {file_kind(mode)}; not read", True)
+        )
+        return []
+    walked = sorted(_walk(path, found))
+    if not respect_gitignore or not walked or _is_ignored(path):
+        return walked
+    kept = _git_filter(path, walked)
+    if not kept:
+        found.notes.append(
+            f"{len(walked)} notebook{'s' if len(walked) != 1 else ''} under"
+            f" {display_name(path)} {'are' if len(walked) != 1 else 'is'} git-ignored"
+            " (--no-respect-gitignore to include them)"
+        )
+    return kept
+
+
+def _reason(exc: OSError, path: Path | str) -> str:
+    if exc.errno == errno.ENOENT:
+        if os.path.islink(path):
+            return "broken symbolic link (its target does not exist)"
+        return "no such file or directory"
+    if exc.errno == errno.ELOOP:
+        return "too many levels of symbolic links (a symlink loop)"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    if exc.errno == errno.ENAMETOOLONG:
+        return "file name too long"
+    return exc.strerror or str(exc)
+
+
+def _walk(root: Path, found: Discovery) -> list[Path]:
     notebooks: list[Path] = []
-    for directory, dirnames, filenames in os.walk(root):
-        dirnames[:] = [
-            d for d in dirnames
-            if d not in _SKIP_DIRS and not (Path(directory, d) / "pyvenv.cfg").exists()
-        ]  # fmt: skip
-        notebooks.extend(Path(directory, f) for f in filenames if f.endswith(".ipynb"))
+    stack = [os.fspath(root)]
+    while stack:
+        directory = stack.pop()
+        try:
+            with os.scandir(directory) as entries:
+                listed = list(entries)
+        except OSError as exc:
+            found.problems.append(
+                Problem(
+                    display_name(directory),
+                    f"cannot read directory: {_reason(exc, directory)}",
+                    True,
+                )
+            )
+            continue
+        for entry in listed:
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if entry.name not in _SKIP_DIRS and not os.path.exists(
+                    os.path.join(entry.path, "pyvenv.cfg")
+                ):
+                    stack.append(entry.path)
+                continue
+            if not entry.name.endswith(".ipynb"):
+                continue
+            try:
+                mode = os.stat(entry.path).st_mode  # follows a symlink to its target
+            except OSError as exc:
+                found.problems.append(Problem(entry.path, _reason(exc, entry.path), False))
+                continue
+            if stat.S_ISREG(mode):
+                notebooks.append(Path(entry.path))
+            elif not stat.S_ISDIR(mode):  # a symlink to a directory is not followed
+                found.problems.append(
+                    Problem(
+                        entry.path,
+                        f"not a regular file: {file_kind(mode)}; not read",
+                        False,
+                    )
+                )
     return notebooks
+
+
+def _git(root: Path, args: list[str], stdin: bytes) -> subprocess.CompletedProcess[bytes] | None:
+    try:
+        return subprocess.run(
+            ["git", "-C", os.fspath(root), *args],
+            input=stdin,
+            capture_output=True,
+            timeout=30,
+        )
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return None
+
+
+def _is_ignored(directory: Path) -> bool:
+    """Whether git ignores ``directory`` itself: then the user named it on purpose."""
+    result = _git(
+        directory, ["check-ignore", "-q", "-z", "--stdin"], os.fsencode(os.path.realpath(directory))
+    )
+    return result is not None and result.returncode == 0
 
 
 def _git_filter(root: Path, candidates: list[Path]) -> list[Path]:
     """Drop files git ignores (tracked files are kept, as git does)."""
     if not candidates:
         return candidates
-    try:
-        result = subprocess.run(
-            ["git", "-C", str(root), "check-ignore", "-z", "--stdin"],
-            input="\0".join(str(c.resolve()) for c in candidates).encode(),
-            capture_output=True,
-            timeout=30,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+    real = [os.path.realpath(c) for c in candidates]
+    result = _git(root, ["check-ignore", "-z", "--stdin"], b"\0".join(os.fsencode(r) for r in real))
+    if result is None or result.returncode not in (0, 1):  # 128: not a git repository
         return candidates
-    if result.returncode not in (0, 1):  # 128: not a git repository
-        return candidates
-    ignored = {Path(p) for p in result.stdout.decode(errors="replace").split("\0") if p}
-    return [c for c in candidates if c.resolve() not in ignored]
+    ignored = {os.fsdecode(p) for p in result.stdout.split(b"\0") if p}
+    return [c for c, r in zip(candidates, real) if r not in ignored]

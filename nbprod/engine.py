@@ -24,16 +24,33 @@ class FileResult:
     skipped: str | None = None  # deliberately not checked (e.g. an R notebook)
 
 
+def internal_error(where: str, exc: BaseException) -> str:
+    """The one-line report of a bug in nbprod itself, for one file."""
+    text = str(exc).strip().split("\n", 1)[0]
+    if len(text) > 200:
+        text = text[:197] + "..."
+    detail = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return f"internal error in {where}: {detail} (please report)"
+
+
 def check_notebook(nb: Notebook, settings: Settings) -> FileResult:
+    """Findings for one notebook; a bug in a rule or the analysis becomes this file's error."""
     if not nb.is_python:
         return FileResult(nb.filename, skipped=f"kernel language is '{nb.language}', not Python")
-    analyzed = AnalyzedNotebook(nb)
-    suppressions = Suppressions.of(nb)
+    try:
+        analyzed = AnalyzedNotebook(nb)
+        suppressions = Suppressions.of(nb)
+        rules = enabled_rules(settings, settings.ignores_for(nb.filename))
+    except Exception as exc:  # one file's failure must not end the run
+        return FileResult(nb.filename, error=internal_error("the analysis", exc))
     findings: list[Finding] = []
-    for rule_cls in enabled_rules(settings, settings.ignores_for(nb.filename)):
-        for finding in rule_cls(settings).check(analyzed):
-            if not suppressions.suppressed(finding, rule_cls):
-                findings.append(finding)
+    for rule_cls in rules:
+        try:
+            for finding in rule_cls(settings).check(analyzed):
+                if not suppressions.suppressed(finding, rule_cls):
+                    findings.append(finding)
+        except Exception as exc:
+            return FileResult(nb.filename, error=internal_error(f"rule {rule_cls.code}", exc))
     findings.sort(key=Finding.sort_key)
     return FileResult(nb.filename, findings)
 
@@ -44,6 +61,8 @@ def check_notebook_data(data: Any, filename: str, settings: Settings) -> FileRes
         nb = notebook_from_data(data, filename)
     except NotebookError as exc:
         return FileResult(filename, error=str(exc))
+    except Exception as exc:
+        return FileResult(filename, error=internal_error("the notebook reader", exc))
     return check_notebook(nb, settings)
 
 
@@ -53,4 +72,6 @@ def check_file(path: Path, settings: Settings, display_name: str | None = None) 
         nb = load_notebook(path, name)
     except NotebookError as exc:
         return FileResult(name, error=str(exc))
+    except Exception as exc:
+        return FileResult(name, error=internal_error("the notebook reader", exc))
     return check_notebook(nb, settings)

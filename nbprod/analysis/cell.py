@@ -120,11 +120,54 @@ def analyze_cell(cell: Cell) -> CellFacts:
     return facts
 
 
+# Deeper than any code a person writes (the corpus peaks at 15 levels). Rules walk
+# trees recursively, so a deeper tree is reported as NBP000 instead of analysed.
+MAX_DEPTH = 200
+
+
 def _parse(source: str, facts: CellFacts) -> ast.Module | None:
+    tree = _parse_source(source, facts)
+    if tree is not None and len(source) >= MAX_DEPTH - 8:  # each level costs a character
+        depth = tree_depth(tree, MAX_DEPTH)
+        if depth > MAX_DEPTH:
+            facts.syntax_error = SyntaxProblem(
+                f"nested more than {MAX_DEPTH} levels deep: too deep to analyse", 1, 1
+            )
+            return None
+    return tree
+
+
+def tree_depth(tree: ast.AST, limit: int) -> int:
+    """The nesting depth of ``tree``, counting stops once it passes ``limit``."""
+    level: list[ast.AST] = [tree]
+    depth = 0
+    children = ast.iter_child_nodes
+    while level:
+        depth += 1
+        if depth > limit:
+            return depth
+        below: list[ast.AST] = []
+        for node in level:
+            below.extend(children(node))
+        level = below
+    return depth
+
+
+def _too_deep(error: BaseException) -> SyntaxProblem:
+    what = (
+        "too long or nested too deeply" if isinstance(error, MemoryError) else "nested too deeply"
+    )
+    return SyntaxProblem(f"{what} for Python's parser ({type(error).__name__})", 1, 1)
+
+
+def _parse_source(source: str, facts: CellFacts) -> ast.Module | None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes is not ours to report
         try:
             return ast.parse(source)
+        except (RecursionError, MemoryError) as error:
+            facts.syntax_error = _too_deep(error)
+            return None
         except (SyntaxError, ValueError) as raw_error:
             masked = mask(source)
             facts.magics = masked.magics
@@ -137,6 +180,9 @@ def _parse(source: str, facts: CellFacts) -> ast.Module | None:
             facts.masked = masked
             try:
                 return ast.parse(masked.text)
+            except (RecursionError, MemoryError) as error:
+                facts.syntax_error = _too_deep(error)
+                return None
             except (SyntaxError, ValueError) as masked_error:
                 facts.syntax_error = _problem(masked_error, masked)
                 return None

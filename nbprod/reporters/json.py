@@ -8,16 +8,20 @@ from typing import Any, TextIO
 
 from nbprod import __version__
 from nbprod.engine import FileResult
+from nbprod.reporters import clean_data
 
 
 def report_dict(results: Sequence[FileResult]) -> dict[str, Any]:
-    return {
+    """The report as JSON data; every string is valid Unicode (lone surrogates escaped)."""
+    report: dict[str, Any] = {
         "version": __version__,
         "files_checked": sum(1 for r in results if r.error is None and r.skipped is None),
         "findings": [f.to_json() for r in results for f in r.findings],
         "errors": [{"filename": r.filename, "message": r.error} for r in results if r.error],
         "skipped": [{"filename": r.filename, "reason": r.skipped} for r in results if r.skipped],
     }
+    cleaned: dict[str, Any] = clean_data(report)
+    return cleaned
 
 
 def render(results: Sequence[FileResult], out: TextIO, color: bool) -> None:

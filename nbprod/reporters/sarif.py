@@ -10,6 +10,7 @@ from typing import Any, TextIO
 from nbprod import __version__
 from nbprod.engine import FileResult
 from nbprod.findings import Severity
+from nbprod.reporters import clean_data
 from nbprod.rules.registry import all_rules
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -17,6 +18,11 @@ SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 def sarif_dict(results: Sequence[FileResult]) -> dict[str, Any]:
+    cleaned: dict[str, Any] = clean_data(_sarif_dict(results))
+    return cleaned
+
+
+def _sarif_dict(results: Sequence[FileResult]) -> dict[str, Any]:
     rules = all_rules()
     index = {r.code: i for i, r in enumerate(rules)}
     sarif_results: list[dict[str, Any]] = []

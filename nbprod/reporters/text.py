@@ -8,6 +8,7 @@ from typing import TextIO
 
 from nbprod.engine import FileResult
 from nbprod.findings import Finding, Severity
+from nbprod.reporters import clean
 
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
@@ -26,7 +27,7 @@ def format_finding(f: Finding, color: bool = False) -> str:
 def render(results: Sequence[FileResult], out: TextIO, color: bool) -> None:
     for result in results:
         for finding in result.findings:
-            out.write(format_finding(finding, color) + "\n")
+            out.write(clean(format_finding(finding, color)) + "\n")
     out.write(summary(results) + "\n")
 
 
@@ -57,5 +58,5 @@ def statistics(results: Sequence[FileResult], out: TextIO) -> None:
     """``--statistics``: findings per rule, most frequent first (as ruff prints them)."""
     counts = Counter((f.code, f.name) for r in results for f in r.findings)
     for (code, name), n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-        out.write(f"{n:>5}\t{code}\t[{name}]\n")
+        out.write(clean(f"{n:>5}\t{code}\t[{name}]") + "\n")
     out.write(summary(results) + "\n")
