@@ -1,11 +1,15 @@
 """nbprod: take ML notebooks from prototype to production."""
 
+from typing import Any
+
 __version__ = "0.1.0"
 
 
-def _jupyter_server_extension_points() -> list[dict[str, str]]:
+def _jupyter_server_extension_points() -> list[dict[str, Any]]:
     """The server extension lives in nbprod.server (enabled by the shipped jupyter-config)."""
-    return [{"module": "nbprod.server"}]
+    from nbprod.server import _jupyter_server_extension_points as points
+
+    return points()
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
+
+Scope = Literal["cell", "notebook"]
 
 
 class Severity(str, enum.Enum):
@@ -39,6 +41,8 @@ class Finding:
 
     ``cell_index`` is 0-based (an index into the notebook's cells); ``line`` and
     ``column`` are 1-based and relative to the cell's source, as editors show them.
+    ``scope`` is ``"notebook"`` for findings about the notebook as a whole (too long, no
+    objective): they still point at a cell, the place to start fixing them.
     """
 
     code: str
@@ -54,6 +58,7 @@ class Finding:
     end_line: int
     end_column: int
     fix: dict[str, Any] | None = None
+    scope: Scope = "cell"
 
     def sort_key(self) -> tuple[str, int, int, int, str]:
         return (self.filename, self.cell_index, self.line, self.column, self.code)
@@ -73,4 +78,5 @@ class Finding:
             "end_line": self.end_line,
             "end_column": self.end_column,
             "fix": self.fix,
+            "scope": self.scope,
         }

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from nbprod.analysis.cell import Binding, CellFacts, NameRef, analyze_cell
+from nbprod.analysis import facts_cache
+from nbprod.analysis.cell import Binding, CellFacts, NameRef
 from nbprod.analysis.names import is_kernel_name
 from nbprod.notebook.model import Cell, Notebook
 
@@ -44,7 +45,7 @@ class DeferredUse:
 class AnalyzedNotebook:
     def __init__(self, notebook: Notebook) -> None:
         self.notebook = notebook
-        self.cells: list[CellFacts] = [analyze_cell(c) for c in notebook.code_cells]
+        self.cells: list[CellFacts] = [facts_cache.analyze(c) for c in notebook.code_cells]
 
     @property
     def filename(self) -> str:

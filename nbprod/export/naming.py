@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import keyword
 import re
+import sys
 from collections.abc import Collection
 
 from nbprod.notebook.model import Cell, Notebook
@@ -26,10 +27,12 @@ def slugify(text: str, max_words: int = _MAX_WORDS) -> str:
 
 
 def package_name(stem: str) -> str:
+    """A package name from a notebook's file name, never one that shadows the stdlib."""
     slug = "_".join(w for w in _NON_WORD.split(stem.lower()) if w)
     if not slug:
         return "notebook"
-    return "nb_" + slug if slug[0].isdigit() or keyword.iskeyword(slug) else slug
+    shadows = slug[0].isdigit() or keyword.iskeyword(slug) or slug in sys.stdlib_module_names
+    return "nb_" + slug if shadows else slug
 
 
 def heading_above(notebook: Notebook, cell: Cell) -> str | None:

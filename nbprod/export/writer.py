@@ -4,7 +4,9 @@ Each generated file starts with a header naming the notebook, the cells it came
 from and the SHA-256 of the body below. A file whose body no longer matches its hash
 was edited by hand; a file without a header is not ours. Neither is overwritten
 (nor a stale one deleted) without ``force``, and if any file is refused nothing is
-written at all, so the package is never left half-updated.
+written at all, so the package is never left half-updated. Nothing is written through a
+symlink below the output directory: a linked folder or file there is refused, and each
+folder is checked again as it is created, so every write lands inside the output directory.
 """
 
 from __future__ import annotations
@@ -98,7 +100,13 @@ def sync(
     """
     plan: list[tuple[str, Status, str | None]] = []
     for path, content in files.items():
-        plan.append(_decide(out_dir / path, path, content, force))
+        link = _symlink_on_the_way(out_dir, path)
+        if link is not None:
+            plan.append(
+                (path, "refused", f"'{link}' is a symlink; nbprod never writes through one")
+            )
+        else:
+            plan.append(_decide(out_dir / path, path, content, force))
     for path in _stale(out_dir, files, source, managed):
         status, reason = _decide_removal(out_dir / path, force)
         plan.append((path, status, reason))
@@ -115,7 +123,7 @@ def sync(
             (out_dir / path).unlink()
             results.append(FileStatus(path, "removed", "no longer generated"))
         else:
-            atomic_write(out_dir / path, files[path])
+            atomic_write(out_dir / path, files[path], confine_to=out_dir)
             results.append(FileStatus(path, "written", reason))
     return results
 
@@ -166,6 +174,8 @@ def _stale(
             rel = path.relative_to(out_dir).as_posix()
             if not path.is_file() or not rel.endswith(_SCANNED_SUFFIXES) or rel in files:
                 continue
+            if _symlink_on_the_way(out_dir, rel) is not None:
+                continue  # never delete through a link
             if any(
                 part.startswith(".") or part == "__pycache__"
                 for part in path.relative_to(out_dir).parts
@@ -180,9 +190,45 @@ def _stale(
     return found
 
 
-def atomic_write(target: Path, content: str) -> None:
-    """Write to a temporary file beside ``target`` and rename it over: never a torn file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+def _symlink_on_the_way(out_dir: Path, path: str) -> str | None:
+    """The first existing symlink among ``path``'s components below ``out_dir``, if any."""
+    current = out_dir
+    for part in Path(path).parts:
+        current = current / part
+        if current.is_symlink():
+            return current.relative_to(out_dir).as_posix()
+        if not current.exists():
+            return None
+    return None
+
+
+class EscapedOutputError(OSError):
+    """A folder created for a generated file resolved outside the output directory."""
+
+
+def atomic_write(target: Path, content: str, confine_to: Path | None = None) -> None:
+    """Write to a temporary file beside ``target`` and rename it over: never a torn file.
+
+    With ``confine_to``, each missing folder is created one at a time and the parent is
+    checked, after creation, to resolve inside ``confine_to`` and not to be a symlink, so
+    a link swapped in after planning still cannot redirect the write.
+    """
+    if confine_to is None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    else:
+        root = confine_to.resolve()
+        root.mkdir(parents=True, exist_ok=True)
+        current = confine_to
+        for part in target.parent.relative_to(confine_to).parts:
+            current = current / part
+            if not current.is_symlink():
+                current.mkdir(exist_ok=True)
+            if current.is_symlink() or not current.resolve().is_relative_to(root):
+                raise EscapedOutputError(
+                    f"refusing to write through '{current}': not inside {root}"
+                )
+        if target.is_symlink():
+            raise EscapedOutputError(f"refusing to replace the symlink '{target}'")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:

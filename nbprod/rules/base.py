@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from nbprod.analysis import AnalyzedNotebook, CellFacts, NameRef
 from nbprod.config import Settings
-from nbprod.findings import ChecklistArea, Finding, Severity
+from nbprod.findings import ChecklistArea, Finding, Scope, Severity
 from nbprod.notebook.model import Cell
 
 AUTO = -1  # example cells: take the next execution count, as "Run All" would
@@ -90,6 +90,7 @@ class Rule:
     severity: ClassVar[Severity]
     checklist_item: ClassVar[str]
     default_enabled: ClassVar[bool] = True
+    scope: ClassVar[Scope] = "cell"  # "notebook": about the whole notebook, not one cell
     options: ClassVar[dict[str, Any]] = {}  # kebab-case option -> default
     valid: ClassVar[Sequence[Example | Sequence[str | ExampleCell]]] = ()
     invalid: ClassVar[Sequence[Example]] = ()
@@ -152,6 +153,7 @@ class Rule:
             column=column,
             end_line=end_line,
             end_column=end_column,
+            scope=self.scope,
         )
 
     def at_ref(self, nb: AnalyzedNotebook, facts: CellFacts, ref: NameRef, message: str) -> Finding:

@@ -3,32 +3,74 @@
 Every handler is an authenticated ``APIHandler``: a request without a token gets 403
 and errors come back as JSON (``{"message": ..., "reason": ...}``). Paths in request
 bodies are API paths relative to the server root; one that resolves outside it
-(``..``, an absolute path, a symlink) is a 400 before anything is read or written.
-The analysis is CPU-bound, so it runs in a worker thread, never on the event loop.
+(``..``, an absolute path, a symlink) is a 400 before anything is read or written, and
+the exporter refuses to write through a symlink below the output folder. A body larger
+than ``c.NbprodServer.max_body_bytes`` is a 413, refused before it is read. Checks and
+exports run in the worker processes of :mod:`nbprod.server.workers`, never in the
+server's own process.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
+import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tornado.web
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 from tornado.web import HTTPError
 
+from nbprod.server import tasks
+from nbprod.server.workers import WorkerError, WorkerPool
 
+if TYPE_CHECKING:
+    from nbprod.server.app import NbprodServer
+
+
+@tornado.web.stream_request_body
 class NbprodHandler(APIHandler):
-    """Shared request parsing and path confinement."""
+    """Shared request parsing, body limit and path confinement."""
+
+    def initialize(self, limits: NbprodServer, pool: WorkerPool) -> None:
+        self.limits = limits
+        self.pool = pool
+        self._chunks: list[bytes] = []
+        self._received = 0
+
+    async def prepare(self) -> None:  # type: ignore[override]
+        await super().prepare()
+        declared = self.request.headers.get("Content-Length")
+        if (
+            declared is not None
+            and declared.isdigit()
+            and int(declared) > self.limits.max_body_bytes
+        ):
+            self._too_large()
+
+    def data_received(self, chunk: bytes) -> None:
+        self._received += len(chunk)
+        if self._received <= self.limits.max_body_bytes:
+            self._chunks.append(chunk)  # past the limit: counted, not kept
+
+    def _too_large(self) -> None:
+        raise HTTPError(
+            413,
+            f"request body larger than {self.limits.max_body_bytes:,} bytes"
+            " (raise c.NbprodServer.max_body_bytes to allow it)",
+        )
 
     def json_body(self) -> dict[str, Any]:
+        if self._received > self.limits.max_body_bytes:
+            self._too_large()
         try:
-            body = json.loads(self.request.body or b"")
+            body = json.loads(b"".join(self._chunks))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise HTTPError(400, f"request body is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise HTTPError(400, "request body is nested too deeply") from None
         if not isinstance(body, dict):
             raise HTTPError(400, "request body must be a JSON object")
         return body
@@ -50,6 +92,12 @@ class NbprodHandler(APIHandler):
         if not target.is_relative_to(root):
             raise HTTPError(400, f"'{field}' escapes the server root: {value!r}")
         return target
+
+    async def in_worker(self, task: Any, *args: Any, timeout: float) -> Any:
+        try:
+            return await self.pool.run(task, *args, timeout=timeout)
+        except WorkerError as exc:
+            raise HTTPError(exc.status, str(exc)) from None
 
     def write_json(self, payload: Any, status: int = 200) -> None:
         self.set_status(status)
@@ -76,31 +124,10 @@ class CheckHandler(NbprodHandler):
         if not isinstance(notebook, dict):
             raise HTTPError(400, "'notebook' must be the notebook's JSON object")
         assert isinstance(path, str)  # confined() checked it
-        report = await asyncio.to_thread(run_check, notebook, path, location)
+        report = await self.in_worker(
+            tasks.check, notebook, path, str(location), timeout=self.limits.check_timeout
+        )
         self.write_json(report)
-
-
-def run_check(notebook: dict[str, Any], api_path: str, location: Path) -> dict[str, Any]:
-    """What ``nbprod check --format json`` prints for this notebook, named by its API path."""
-    from nbprod.config import ConfigError, load_settings
-    from nbprod.engine import FileResult, check_notebook_data
-    from nbprod.reporters.json import report_dict
-
-    # The engine matches per-file-ignores against the filename it is given, so it gets
-    # the real location; the response names the file as the frontend knows it.
-    filename = str(location)
-    try:
-        settings = load_settings(location.parent)
-    except ConfigError as exc:
-        result = FileResult(filename, error=str(exc))
-    else:
-        result = check_notebook_data(notebook, filename, settings)
-    report: dict[str, Any] = report_dict([result])
-    for key in ("findings", "errors", "skipped"):
-        for entry in report.get(key, []):
-            if entry.get("filename") == filename:
-                entry["filename"] = api_path
-    return report
 
 
 class ExportHandler(NbprodHandler):
@@ -122,34 +149,16 @@ class ExportHandler(NbprodHandler):
         if package is not None:
             if not isinstance(package, str) or not package:
                 raise HTTPError(400, "'package' must be a non-empty string")
+            if package in sys.stdlib_module_names:
+                raise HTTPError(
+                    400, f"package name '{package}' would shadow the standard library module"
+                )
             options["package"] = package
         if notebook.suffix != ".ipynb" or not notebook.is_file():
             raise HTTPError(400, f"'path' is not a notebook file: {body.get('path')!r}")
-
-        try:
-            exporter = importlib.import_module("nbprod.export")
-        except ModuleNotFoundError as exc:
-            if exc.name not in ("nbprod.export", "nbprod"):
-                raise  # a missing dependency of the exporter is a real error, not "absent"
-            exporter = None
-        export_notebook = getattr(exporter, "export_notebook", None)
-        if export_notebook is None:
-            self.write_json(
-                {
-                    "message": "export is not available in this version of nbprod (nbprod.export is missing)"
-                },
-                status=501,
-            )
-            return
-
-        # Refusals (cells that cannot be exported, files edited by hand) are part of the
-        # result; an exporter that raises ExportError instead gets a 422 with its reason.
-        refused: type[BaseException] | tuple[()] = getattr(exporter, "ExportError", ())
-        try:
-            result = await asyncio.to_thread(export_notebook, notebook, output, **options)
-        except refused as exc:
-            raise HTTPError(422, str(exc)) from None
-        payload = result.to_json() if hasattr(result, "to_json") else result
+        payload = await self.in_worker(
+            tasks.export, str(notebook), str(output), options, timeout=self.limits.export_timeout
+        )
         self.write_json(self._relative(payload))
 
     def _relative(self, payload: Any) -> Any:
@@ -164,13 +173,8 @@ class ExportHandler(NbprodHandler):
         return payload
 
 
-def setup_handlers(web_app: tornado.web.Application) -> None:
-    base_url = web_app.settings["base_url"]
-    web_app.add_handlers(
-        ".*$",
-        [
-            (url_path_join(base_url, "nbprod", "rules"), RulesHandler),
-            (url_path_join(base_url, "nbprod", "check"), CheckHandler),
-            (url_path_join(base_url, "nbprod", "export"), ExportHandler),
-        ],
-    )
+HANDLERS: list[tuple[str, type[NbprodHandler]]] = [
+    ("nbprod/rules", RulesHandler),
+    ("nbprod/check", CheckHandler),
+    ("nbprod/export", ExportHandler),
+]

@@ -154,3 +154,5 @@ def test_package_names() -> None:
     assert package_name("churn_clean") == "churn_clean"
     assert package_name("01 Data-Prep") == "nb_01_data_prep"
     assert package_name("class") == "nb_class"
+    assert package_name("os") == "nb_os"  # never shadows the standard library
+    assert package_name("Statistics") == "nb_statistics"

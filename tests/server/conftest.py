@@ -21,4 +21,7 @@ from pytest_jupyter.jupyter_server import *  # noqa: E402,F401,F403
 def jp_server_config() -> dict[str, Any]:
     # Load the extension module directly, so these tests do not depend on the installed
     # jupyter-config file (test_config.py checks that file separately).
-    return {"ServerApp": {"jpserver_extensions": {"nbprod.server": True}}}
+    return {
+        "ServerApp": {"jpserver_extensions": {"nbprod.server": True}},
+        "NbprodServer": {"workers": 1},  # one worker process per test server is enough
+    }

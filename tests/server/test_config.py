@@ -18,4 +18,4 @@ def test_shipped_config_enables_a_module_with_extension_points() -> None:
     assert enabled == {"nbprod": True}
     points = importlib.import_module("nbprod")._jupyter_server_extension_points()
     assert [importlib.import_module(p["module"]).__name__ for p in points] == ["nbprod.server"]
-    assert callable(importlib.import_module("nbprod.server")._load_jupyter_server_extension)
+    assert [p["app"].name for p in points] == ["nbprod"]

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-import types
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +13,7 @@ from tests.conftest import code
 
 FINDING_KEYS = {
     "code", "name", "message", "severity", "area", "filename", "cell_index", "cell_id",
-    "line", "column", "end_line", "end_column", "fix",
+    "line", "column", "end_line", "end_column", "fix", "scope",
 }  # fmt: skip
 
 
@@ -222,70 +220,36 @@ async def test_export_rejects_a_malformed_body(jp_fetch: Any, jp_root_dir: Path)
     ] == 400
 
 
-async def test_export_says_clearly_when_the_exporter_is_absent(
-    jp_fetch: Any, jp_root_dir: Path, monkeypatch: pytest.MonkeyPatch
+def calc_notebook() -> dict[str, Any]:
+    nb = notebook("def add(a: int, b: int) -> int:\n    return a + b", "print(add(1, 2))")
+    nb["cells"][0]["metadata"]["tags"] = ["export"]
+    return nb
+
+
+async def test_export_reports_paths_relative_to_the_root(jp_fetch: Any, jp_root_dir: Path) -> None:
+    (jp_root_dir / "calc.ipynb").write_text(json.dumps(calc_notebook()))
+    body = {"path": "calc.ipynb", "output": "dist/pkg", "package": "calc"}
+    result = json.loads((await post(jp_fetch, "export", body)).body)
+    assert result["notebook"] == "calc.ipynb" and result["out_dir"] == "dist/pkg"
+    assert "src/calc/__init__.py" in result["written"]
+    assert (jp_root_dir / "dist" / "pkg" / "src" / "calc" / "__init__.py").is_file()
+
+
+async def test_export_never_overwrites_a_hand_edited_file_without_force(
+    jp_fetch: Any, jp_root_dir: Path
 ) -> None:
-    monkeypatch.setitem(sys.modules, "nbprod.export", None)  # makes the import fail as if absent
-    (jp_root_dir / "nb.ipynb").write_text(json.dumps(notebook("x = 1")))
-    status, error = await status_of(jp_fetch, "export", {"path": "nb.ipynb", "output": "pkg"})
-    assert status == 501
-    assert "export is not available" in error["message"]
-    assert not (jp_root_dir / "pkg").exists()
-
-
-class ExportError(Exception):
-    pass
-
-
-def fake_exporter(calls: list[tuple[Path, Path, dict[str, Any]]]) -> types.ModuleType:
-    """Stands in for nbprod.export: the handler's contract, not the exporter's logic."""
-    module = types.ModuleType("nbprod.export")
-
-    def export_notebook(notebook: Path, out_dir: Path, **options: Any) -> dict[str, Any]:
-        calls.append((notebook, out_dir, options))
-        if out_dir.name == "handmade":
-            raise ExportError("handmade/src/pkg/core.py was edited by hand; use force to overwrite")
-        out_dir.mkdir(parents=True)
-        (out_dir / "pyproject.toml").write_text("")
-        return {
-            "out_dir": str(out_dir),
-            "written": ["pyproject.toml"],
-            "notebook": str(notebook),
-        }
-
-    module.export_notebook = export_notebook  # type: ignore[attr-defined]
-    module.ExportError = ExportError  # type: ignore[attr-defined]
-    return module
-
-
-async def test_export_calls_the_exporter_with_confined_paths(
-    jp_fetch: Any, jp_root_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    calls: list[tuple[Path, Path, dict[str, Any]]] = []
-    monkeypatch.setitem(sys.modules, "nbprod.export", fake_exporter(calls))
-    (jp_root_dir / "nb.ipynb").write_text(json.dumps(notebook("x = 1")))
-    body = {"path": "nb.ipynb", "output": "dist/pkg", "force": True, "package": "churn"}
-    response = await post(jp_fetch, "export", body)
-    root = jp_root_dir.resolve()
-    assert calls == [
-        (root / "nb.ipynb", root / "dist" / "pkg", {"force": True, "package": "churn"})
-    ]
-    # absolute paths under the root come back relative to it, as the frontend names files
-    assert json.loads(response.body) == {
-        "out_dir": "dist/pkg",
-        "written": ["pyproject.toml"],
-        "notebook": "nb.ipynb",
-    }
-
-
-async def test_export_refusal_is_a_422_with_the_reason(
-    jp_fetch: Any, jp_root_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(sys.modules, "nbprod.export", fake_exporter([]))
-    (jp_root_dir / "nb.ipynb").write_text(json.dumps(notebook("x = 1")))
-    status, error = await status_of(jp_fetch, "export", {"path": "nb.ipynb", "output": "handmade"})
-    assert status == 422
-    assert "edited by hand" in error["message"]
+    (jp_root_dir / "calc.ipynb").write_text(json.dumps(calc_notebook()))
+    body = {"path": "calc.ipynb", "output": "pkg", "package": "calc"}
+    await post(jp_fetch, "export", body)
+    readme = jp_root_dir / "pkg" / "README.md"
+    readme.write_text(readme.read_text() + "\nmy notes\n")
+    result = json.loads((await post(jp_fetch, "export", body)).body)
+    assert result["exit_code"] == 2
+    assert [r["path"] for r in result["refused"]] == ["README.md"]
+    assert "edited by hand" in result["refused"][0]["reason"]
+    assert readme.read_text().endswith("my notes\n")
+    forced = json.loads((await post(jp_fetch, "export", {**body, "force": True})).body)
+    assert "README.md" in forced["written"] and "my notes" not in readme.read_text()
 
 
 async def test_export_writes_a_package_inside_the_root(jp_fetch: Any, jp_root_dir: Path) -> None:

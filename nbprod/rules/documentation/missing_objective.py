@@ -44,6 +44,7 @@ class MissingObjective(Rule):
     code = "NBP501"
     name = "missing-objective"
     area = ChecklistArea.DOCUMENTATION
+    scope = "notebook"
     severity = Severity.WARNING
     checklist_item = "Frame the problem: state the objective and the metric first"
     options = {"min-objective-words": 10}

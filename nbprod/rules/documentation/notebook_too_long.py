@@ -33,6 +33,7 @@ class NotebookTooLong(Rule):
     code = "NBP504"
     name = "notebook-too-long"
     area = ChecklistArea.DOCUMENTATION
+    scope = "notebook"
     severity = Severity.INFO
     checklist_item = "Prototype vs MVP: abstracted, modular code in a package"
     options = {"max-code-cells": 60, "max-code-lines": 500}
