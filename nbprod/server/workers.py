@@ -4,22 +4,24 @@ The analysis is CPU-bound pure Python: in a thread it holds the server's GIL and
 every other request (a 5 MB cell once stalled ``/api/status`` for 20 s). A worker
 process runs it instead, under an address-space limit, and is killed when it overruns
 its time; a worker whose memory grew past ``recycle_bytes`` exits after answering, so
-memory a big request took is given back to the system. Workers are started with
-``spawn`` (forking a threaded server is unsafe) and kept warm between requests.
+memory a big request took is given back to the system. Workers are fresh interpreters
+(``python -m nbprod.server.workers``: forking a threaded server is unsafe, and
+multiprocessing's spawn would re-import the server's main module), talking pickles over a
+socket pair, and are kept warm between requests.
 """
 
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
+import pickle
 import resource
+import socket
+import subprocess
+import sys
 from collections.abc import Callable
 from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from typing import Any
-
-_CONTEXT = multiprocessing.get_context("spawn")
 
 
 class WorkerError(Exception):
@@ -32,29 +34,32 @@ class WorkerError(Exception):
 
 class _Worker:
     def __init__(self, memory_bytes: int, recycle_bytes: int, facts_cache_cells: int) -> None:
-        self.conn, child = _CONTEXT.Pipe()
-        self.process: BaseProcess = _CONTEXT.Process(
-            target=_serve,
-            args=(child, memory_bytes, recycle_bytes, facts_cache_cells),
-            name="nbprod-worker",
-            daemon=True,
+        ours, theirs = socket.socketpair()
+        options = (theirs.fileno(), memory_bytes, recycle_bytes, facts_cache_cells)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "nbprod.server.workers", *map(str, options)],
+            pass_fds=(theirs.fileno(),),
+            stdin=subprocess.DEVNULL,
         )
-        self.process.start()
-        child.close()
+        theirs.close()
+        self.conn = Connection(ours.detach())
 
-    def call(self, task: Callable[..., Any], args: tuple[Any, ...]) -> tuple[str, Any]:
-        """Blocking: send the task, wait for its answer (EOFError if the worker died)."""
+    def call(self, task: Callable[..., Any], args: tuple[Any, ...]) -> tuple[str, Any, bool]:
+        """Blocking: send the task, wait for (status, value, retiring); EOFError if it died."""
         self.conn.send((task, args))
-        answer: tuple[str, Any] = self.conn.recv()
+        answer: tuple[str, Any, bool] = self.conn.recv()
         return answer
 
     @property
     def alive(self) -> bool:
-        return self.process.is_alive()
+        return self.process.poll() is None
 
     def kill(self) -> None:
         self.process.kill()
-        self.process.join(5)
+        self.process.wait(5)
+
+    def close(self) -> None:
+        """Only once no thread reads the connection: its fd number is reused at once."""
         self.conn.close()
 
 
@@ -82,17 +87,22 @@ class WorkerPool:
             self._slots = asyncio.Semaphore(self.size)  # bound to the server's loop
         async with self._slots:
             worker = self._take()
+            call = asyncio.ensure_future(asyncio.to_thread(worker.call, task, args))
             try:
-                status, value = await asyncio.wait_for(
-                    asyncio.to_thread(worker.call, task, args), timeout
-                )
+                status, value, retiring = await asyncio.wait_for(asyncio.shield(call), timeout)
             except asyncio.TimeoutError:
                 worker.kill()
+                await asyncio.gather(call, return_exceptions=True)  # its thread sees EOF
+                worker.close()
                 raise WorkerError(f"took longer than {timeout:g} s and was stopped", 504) from None
             except (EOFError, OSError):
                 worker.kill()
+                worker.close()
                 raise WorkerError("the worker process died (out of memory?)", 500) from None
-            if worker.alive:
+            if retiring:
+                worker.process.wait(5)
+                worker.close()
+            else:
                 self._idle.append(worker)
             if status != "ok":
                 raise WorkerError(str(value), 507 if status == "memory" else 500)
@@ -104,16 +114,18 @@ class WorkerPool:
             if worker.alive:
                 return worker
             worker.kill()  # recycled after a big request, or died: reap it
+            worker.close()
         return _Worker(*self._options)
 
     def shutdown(self) -> None:
         for worker in self._idle:
             worker.kill()
+            worker.close()
         self._idle.clear()
 
 
 def _serve(conn: Connection, memory_bytes: int, recycle_bytes: int, cache_cells: int) -> None:
-    """The worker's loop: one task at a time, answers ``(status, value)``."""
+    """The worker's loop: one task at a time, answers ``(status, value, retiring)``."""
     if memory_bytes > 0:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     from nbprod.analysis import facts_cache
@@ -123,19 +135,28 @@ def _serve(conn: Connection, memory_bytes: int, recycle_bytes: int, cache_cells:
     warm_up()
     while True:
         try:
-            task, args = conn.recv()
+            message = conn.recv_bytes()
         except (EOFError, OSError):
             return  # the server went away
         try:
-            answer: tuple[str, Any] = ("ok", task(*args))
+            task, args = pickle.loads(message)
+            status, value = "ok", task(*args)
         except MemoryError:
-            answer = ("memory", "ran out of memory: the input is too large to analyse")
+            status, value = "memory", "ran out of memory: the input is too large to analyse"
         except Exception as exc:  # noqa: BLE001  (reported to the client, then we go on)
-            answer = ("error", f"internal error: {type(exc).__name__}: {exc} (please report)")
-        conn.send(answer)
-        if answer[0] == "memory" or _rss_bytes() > recycle_bytes > 0:
-            os._exit(0)  # give the memory back; the pool starts a fresh worker
+            status, value = "error", f"internal error: {type(exc).__name__}: {exc} (please report)"
+        # Past the recycle size, exit after answering to give the memory back; the pool
+        # then starts a fresh worker.
+        retiring = status == "memory" or _rss_bytes() > recycle_bytes > 0
+        conn.send((status, value, retiring))
+        if retiring:
+            os._exit(0)
 
 
 def _rss_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
+
+
+if __name__ == "__main__":
+    fd, memory, recycle, cells = map(int, sys.argv[1:5])
+    _serve(Connection(fd), memory, recycle, cells)
