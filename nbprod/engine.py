@@ -41,6 +41,8 @@ def check_notebook(nb: Notebook, settings: Settings) -> FileResult:
         analyzed = AnalyzedNotebook(nb)
         suppressions = Suppressions.of(nb)
         rules = enabled_rules(settings, settings.ignores_for(nb.filename))
+    except MemoryError:
+        raise  # the caller's memory guard reports it
     except Exception as exc:  # one file's failure must not end the run
         return FileResult(nb.filename, error=internal_error("the analysis", exc))
     findings: list[Finding] = []
@@ -49,6 +51,8 @@ def check_notebook(nb: Notebook, settings: Settings) -> FileResult:
             for finding in rule_cls(settings).check(analyzed):
                 if not suppressions.suppressed(finding, rule_cls):
                     findings.append(finding)
+        except MemoryError:
+            raise
         except Exception as exc:
             return FileResult(nb.filename, error=internal_error(f"rule {rule_cls.code}", exc))
     findings.sort(key=Finding.sort_key)
@@ -61,6 +65,8 @@ def check_notebook_data(data: Any, filename: str, settings: Settings) -> FileRes
         nb = notebook_from_data(data, filename)
     except NotebookError as exc:
         return FileResult(filename, error=str(exc))
+    except MemoryError:
+        raise
     except Exception as exc:
         return FileResult(filename, error=internal_error("the notebook reader", exc))
     return check_notebook(nb, settings)
@@ -72,6 +78,8 @@ def check_file(path: Path, settings: Settings, display_name: str | None = None) 
         nb = load_notebook(path, name)
     except NotebookError as exc:
         return FileResult(name, error=str(exc))
+    except MemoryError:
+        raise
     except Exception as exc:
         return FileResult(name, error=internal_error("the notebook reader", exc))
     return check_notebook(nb, settings)

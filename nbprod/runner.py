@@ -100,6 +100,8 @@ class Failure:
                 f"not {verb}: took longer than {self.detail} s (timeout-per-file; raise it in"
                 " [tool.nbprod] or with --timeout-per-file, 0 for no limit)"
             )
+        if self.kind == "memory" and not self.detail:
+            return f"not {verb}: ran out of memory"
         if self.kind == "memory":
             return (
                 f"not {verb}: needed more than {self.detail} MB of memory (memory-per-file;"
@@ -135,6 +137,8 @@ def guarded_map(
 def _in_process(func: Callable[[T], R], item: T, on_failure: Callable[[T, Failure], R]) -> R:
     try:
         return func(item)
+    except MemoryError:
+        return on_failure(item, Failure("memory", ""))
     except Exception as exc:
         return on_failure(item, Failure("error", internal_error("nbprod", exc)))
 

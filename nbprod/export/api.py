@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import os
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from nbprod.config import ConfigError
-from nbprod.export.model import Refusal
+from nbprod.engine import internal_error
+from nbprod.export.model import ExportRefused, Refusal
 from nbprod.export.naming import package_name
 from nbprod.export.plan import plan_export
 from nbprod.export.render import PackageMeta, render
-from nbprod.export.select import is_module_name
+from nbprod.export.select import is_module_name, roles
 from nbprod.export.settings import load_export_settings
 from nbprod.export.writer import FileStatus, sync, with_header
-from nbprod.notebook.load import NotebookError, load_notebook
+from nbprod.notebook.load import NotebookError, file_kind, load_notebook
+from nbprod.notebook.model import Cell
 
 EXIT_OK, EXIT_OUTDATED, EXIT_REFUSED = 0, 1, 2
 
@@ -83,40 +86,162 @@ def export_notebook(
     """Export one notebook into a package at ``out_dir``; the notebook is only read.
 
     ``out_dir`` ``None`` means ``[tool.nbprod.export] out``, else ``./<package>``.
+    Never raises for what a notebook or the file system holds: an unreadable notebook,
+    bad settings, an output path that is not a directory, or a bug in nbprod becomes
+    ``result.error``; what cannot be exported becomes ``result.refusals``.
     """
+    return write_prepared(prepare_export(notebook_path, out_dir, package, check, force))
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A planned and rendered export, nothing written yet (see :func:`write_prepared`)."""
+
+    result: ExportResult
+    files: dict[str, str] | None = None  # None: nothing to write (refused, error or skipped)
+    target: str = ""
+    source: str = ""
+    force: bool = False
+    untagged: bool = False  # ``only_tagged`` and no cell is tagged for export
+
+
+def prepare_export(
+    notebook_path: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str] | None,
+    package: str | None = None,
+    check: bool = False,
+    force: bool = False,
+    only_tagged: bool = False,
+) -> Prepared:
+    """Read, plan and render: the expensive part, which writes nothing (a worker runs it)."""
     started = time.perf_counter()
     path = Path(notebook_path)
     result = ExportResult(str(path), str(out_dir or ""), package or "", check=check)
+    prepared = Prepared(result, force=force)
     try:
-        settings = load_export_settings(path)
-        name = package or settings.package or package_name(path.stem)
-        result.package = name
-        if not is_module_name(name):
-            raise ConfigError(f"package name '{name}' is not a valid lowercase identifier")
-        target = (
-            Path(out_dir) if out_dir is not None else (settings.out or Path(name.replace("_", "-")))
-        )
-        result.out_dir = str(target)
-        notebook = load_notebook(path)
+        _prepare(prepared, path, out_dir, package, only_tagged)
     except (ConfigError, NotebookError) as exc:
         result.error = str(exc)
-        result.seconds = time.perf_counter() - started
-        return result
+    except MemoryError:
+        raise  # the caller's memory guard reports it
+    except Exception as exc:  # a bug in nbprod: this notebook's error, not a traceback
+        result.error = internal_error("export", exc)
+    if result.error is not None or result.refusals:
+        prepared.files = None
+    result.seconds = time.perf_counter() - started
+    return prepared
+
+
+def _prepare(
+    prepared: Prepared,
+    path: Path,
+    out_dir: str | os.PathLike[str] | None,
+    package: str | None,
+    only_tagged: bool,
+) -> None:
+    result = prepared.result
+    settings = load_export_settings(path)
+    notebook = load_notebook(path)
+    if only_tagged and not any(_safe_roles(cell) for cell in notebook.cells if cell.kind == "code"):
+        prepared.untagged = True
+        return
+    name = package or settings.package or package_name(path.stem)
+    result.package = name
+    if not is_module_name(name):
+        raise ConfigError(f"package name '{name}' is not a valid lowercase identifier")
+    target = (
+        Path(out_dir) if out_dir is not None else (settings.out or Path(name.replace("_", "-")))
+    )
+    result.out_dir = str(target)
+    _check_target(target)
     plan = plan_export(notebook, name, settings.module)
     result.refusals = plan.refusals
     result.notes = plan.notes
-    if not plan.refusals:
-        rendered = render(plan, PackageMeta(settings.version, settings.requires_python))
-        source = _relative(path, target)
-        files = {
-            p: with_header(p, body, source, rendered.cells.get(p, []))
-            for p, body in rendered.files.items()
-        }
+    if plan.refusals:
+        return
+    rendered = render(plan, PackageMeta(settings.version, settings.requires_python))
+    source = _relative(path, target)
+    files = {
+        p: with_header(p, body, source, rendered.cells.get(p, []))
+        for p, body in rendered.files.items()
+    }
+    for relative, content in files.items():
+        problem = _unencodable(content)
+        if problem is not None:
+            result.refusals.append(
+                Refusal(
+                    f"{relative}, line {problem[0]}: the notebook holds text that is not valid"
+                    f" Unicode ({problem[1]!r}, a lone surrogate); no file can hold it"
+                )
+            )
+    if result.refusals:
+        return
+    prepared.files = files
+    prepared.target = str(target)
+    prepared.source = source
+
+
+def write_prepared(prepared: Prepared) -> ExportResult:
+    """Write (or, with ``check``, compare) what :func:`prepare_export` rendered."""
+    result = prepared.result
+    if prepared.files is None:
+        return result
+    started = time.perf_counter()
+    target = Path(prepared.target)
+    try:
+        _check_target(target)
         result.files = sync(
-            target, files, source, [f"src/{name}", "tests"], check=check, force=force
+            target,
+            prepared.files,
+            prepared.source,
+            [f"src/{result.package}", "tests"],
+            check=result.check,
+            force=prepared.force,
         )
-    result.seconds = time.perf_counter() - started
+    except (ConfigError, OSError, UnicodeError) as exc:
+        result.error = _write_error(target, exc)
+    result.seconds += time.perf_counter() - started
     return result
+
+
+def _safe_roles(cell: Cell) -> bool:
+    """Whether a cell is tagged for export; a malformed export tag counts (to report it)."""
+    try:
+        return any(role.kind == "export" for role in roles(cell))
+    except ExportRefused:
+        return True
+
+
+def _check_target(target: Path) -> None:
+    """The output directory must be a directory, or not exist yet."""
+    for folder in (target, *target.parents):
+        try:
+            mode = os.stat(folder).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except OSError as exc:
+            raise ConfigError(f"output directory {target}: {exc.strerror or exc}") from None
+        if not stat.S_ISDIR(mode):
+            kind = "a file" if stat.S_ISREG(mode) else file_kind(mode)
+            where = "" if folder == target else f" ({folder} is {kind})"
+            what = "is not a directory" if folder == target else "cannot be created"
+            raise ConfigError(f"output directory {target} {what}{where}")
+        return
+
+
+def _write_error(target: Path, exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"cannot write the package to {target}: {exc.strerror or exc}{where}"
+    return str(exc)
+
+
+def _unencodable(content: str) -> tuple[int, str] | None:
+    try:
+        content.encode("utf-8")
+        return None
+    except UnicodeEncodeError as exc:
+        return content.count("\n", 0, exc.start) + 1, exc.object[exc.start]
 
 
 def _relative(notebook: Path, out_dir: Path) -> str:

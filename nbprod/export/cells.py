@@ -2,19 +2,24 @@
 
 Every code cell is analysed, exported or not: whether a lifted cell must return a
 name depends on what *later* cells read, and recorded outputs anywhere give types.
+Only cells with a role (export, test, parameters) are parsed by libcst; the others
+get the same name facts from the stdlib ``ast`` (:class:`LightScope`), and one is
+parsed by libcst later only if it becomes a regression test.
 """
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 
 import libcst as cst
 from libcst.codemod import CodemodContext
 
+from nbprod.analysis.cell import analyze_cell
 from nbprod.analysis.names import is_kernel_name
 from nbprod.export.magics import MagicPlan, plan_magics
 from nbprod.export.model import ExportRefused
-from nbprod.export.scope import CellScope
+from nbprod.export.scope import CellScope, LightScope
 from nbprod.export.select import Role, roles
 from nbprod.export.source import ParsedCell, parse_cell
 from nbprod.export.transforms.strip_magics import StripMagics
@@ -29,12 +34,18 @@ class CellInfo:
     cell: Cell
     position: int  # among code cells
     roles: list[Role] = field(default_factory=list)
-    parsed: ParsedCell | None = None
-    scope: CellScope | None = None
+    parsed: ParsedCell | None = None  # None for a cell without a role (see LightScope)
+    scope: CellScope | LightScope | None = None
     error: ExportRefused | None = None  # why the cell cannot be parsed or exported
     role_error: ExportRefused | None = None  # an export tag or directive that is malformed
     magic_plan: MagicPlan | None = None
     displayed: str | None = None  # the name whose value the recorded output shows
+
+    @property
+    def full(self) -> CellScope:
+        """The libcst scope of a parsed cell (one with a role, or one a test is made of)."""
+        assert isinstance(self.scope, CellScope), "cell not parsed by libcst"
+        return self.scope
 
     @property
     def exported(self) -> Role | None:
@@ -58,6 +69,21 @@ def analyse_cell(cell: Cell, position: int) -> CellInfo:
         info.roles = roles(cell)
     except ExportRefused as exc:
         info.role_error = exc
+    if not info.roles:
+        facts = analyze_cell(cell)
+        if facts.tree is None:
+            info.error = ExportRefused("not parsed: not Python, or a syntax error")
+        else:
+            info.scope = LightScope(facts)
+            info.displayed = _displayed_ast(facts.tree)
+        return info
+    return parse_info(info)
+
+
+def parse_info(info: CellInfo) -> CellInfo:
+    """Parse ``info``'s cell with libcst (after the stdlib checks); fills parsed and scope."""
+    info.error = None
+    cell = info.cell
     try:
         info.parsed = parse_cell(cell)
         info.magic_plan = plan_magics(info.parsed.magics)
@@ -78,7 +104,7 @@ def check_exportable(info: CellInfo) -> None:
     if info.error is not None:
         raise info.error
     assert info.scope is not None and info.parsed is not None
-    scope = info.scope
+    scope = info.full
     if scope.star_imports:
         raise ExportRefused(
             "star import: the names it brings in cannot be known statically; import them by name",
@@ -128,6 +154,23 @@ class _Finder(cst.CSTVisitor):
     def visit_Await(self, node: cst.Await) -> None:
         if self.async_depth == 0 and self.await_node is None:
             self.await_node = node
+
+
+def _displayed_ast(tree: ast.Module) -> str | None:
+    """:func:`_displayed_name` from the stdlib tree of a cell without a role."""
+    if not tree.body or not isinstance(tree.body[-1], ast.Expr):
+        return None
+    value = tree.body[-1].value
+    if isinstance(value, ast.Name):
+        return value.id
+    if (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and isinstance(value.func.value, ast.Name)
+        and value.func.attr in _SAME_TYPE_METHODS
+    ):
+        return "." + value.func.value.id
+    return None
 
 
 def _displayed_name(module: cst.Module) -> str | None:

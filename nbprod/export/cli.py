@@ -8,7 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from nbprod.export.api import ExportResult
+    from nbprod.export.api import ExportResult, Prepared
+    from nbprod.runner import Failure, Limits
+
+_Job = tuple[Path, "Path | None", "str | None", bool, bool, bool]
 
 _VERBS = {"written": "wrote", "removed": "removed", "outdated": "out of date", "refused": "refused",
           "skipped": "skipped", "unchanged": "unchanged"}  # fmt: skip
@@ -44,36 +47,69 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument(
         "--verify", action="store_true", help="run black, isort, mypy and pytest on the result"
     )
+    from nbprod.cli import add_limit_options
+
+    add_limit_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    """Export each notebook; planning and rendering run in a guarded worker process
+    (timeout-per-file, memory-per-file), writing happens here once they succeeded."""
     if len(args.notebooks) > 1 and (args.out is not None or args.package is not None):
         print("nbprod: error: --out and --package need a single notebook", file=sys.stderr)
         return 2
-    if len(args.notebooks) == 1:
-        return _run_one(args, args.notebooks[0])
-    codes = [_run_one(args, nb) for nb in args.notebooks if _has_export_cells(nb)]
+    # imported here: libcst and black are slow to import, and `nbprod check` never needs them
+    import nbprod.export.api  # noqa: F401 - loaded once, before workers fork
+    from nbprod.runner import guarded_map
+
+    several = len(args.notebooks) > 1
+    jobs: list[_Job] = [
+        (nb, args.out, args.package, args.check, args.force, several) for nb in args.notebooks
+    ]
+    limits = [_limits(nb, args) for nb in args.notebooks]
+    codes = []
+    for prepared in guarded_map(_prepare, jobs, limits, 1, _failed):
+        if prepared.untagged:
+            continue
+        codes.append(_finish(args, prepared))
     return max(codes, default=0)
 
 
-def _has_export_cells(path: Path) -> bool:
-    """Whether any cell is selected for export; unreadable files count, to report them."""
-    from nbprod.export.select import roles
-    from nbprod.notebook import NotebookError, load_notebook
+def _limits(notebook: Path, args: argparse.Namespace) -> Limits:
+    from nbprod.config import ConfigError, Settings, load_settings
+    from nbprod.runner import Limits
 
     try:
-        notebook = load_notebook(path)
-    except NotebookError:
-        return True
-    return any(role.kind == "export" for cell in notebook.cells for role in roles(cell))
+        settings = load_settings(notebook)
+    except ConfigError:
+        settings = Settings()  # the export reports the bad configuration itself
+    return Limits(
+        args.timeout_per_file if args.timeout_per_file is not None else settings.timeout_per_file,
+        args.memory_per_file if args.memory_per_file is not None else settings.memory_per_file,
+    )
 
 
-def _run_one(args: argparse.Namespace, notebook: Path) -> int:
-    # imported here: libcst and black are slow to import, and `nbprod check` never needs them
-    from nbprod.export.api import EXIT_OUTDATED, export_notebook
+def _prepare(job: _Job) -> Prepared:
+    from nbprod.export.api import prepare_export
+
+    notebook, out, package, check, force, only_tagged = job
+    return prepare_export(notebook, out, package, check, force, only_tagged)
+
+
+def _failed(job: _Job, failure: Failure) -> Prepared:
+    from nbprod.export.api import ExportResult, Prepared
+
+    notebook, out, package, check, _, _ = job
+    result = ExportResult(str(notebook), str(out or ""), package or "", check=check)
+    result.error = failure.message("exported")
+    return Prepared(result)
+
+
+def _finish(args: argparse.Namespace, prepared: Prepared) -> int:
+    from nbprod.export.api import EXIT_OUTDATED, write_prepared
     from nbprod.export.verify import verify
 
-    result = export_notebook(notebook, args.out, args.package, check=args.check, force=args.force)
+    result = write_prepared(prepared)
     report(result, sys.stdout, sys.stderr)
     code = result.exit_code
     if args.verify and code == 0:

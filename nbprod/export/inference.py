@@ -7,13 +7,15 @@ whose call produced it; otherwise ``Any``.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Sequence
 
 import libcst as cst
 
 from nbprod.export.cells import CellInfo
 from nbprod.export.model import ImportSpec
-from nbprod.export.types import recorded_type, source_literal_type
+from nbprod.export.scope import LightScope
+from nbprod.export.types import literal_type, recorded_type, source_literal_type
 
 _EMPTY = cst.Module([])
 
@@ -79,6 +81,8 @@ class TypeInference:
         scope = info.scope
         if scope is None or len(scope.bindings.get(name, ())) != 1:
             return None
+        if isinstance(scope, LightScope):
+            return self._light_bound_type(scope, name)
         stmt = scope.module.body[scope.bindings[name][0].statement]
         if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
             return None
@@ -96,6 +100,30 @@ class TypeInference:
             return None if literal == "None" or "Any" in literal else literal
         if isinstance(value, cst.Call) and isinstance(value.func, cst.Name):
             callee = value.func.value
+            if callee in self.classes:
+                return callee
+            return self.annotations.get(callee)
+        return None
+
+    def _light_bound_type(self, scope: LightScope, name: str) -> str | None:
+        """:meth:`bound_type` for a cell read through the stdlib ``ast``."""
+        stmt = scope.tree.body[scope.bindings[name][0].statement]
+        if not (
+            isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+            and stmt.targets[0].id == name
+        ):
+            return None
+        value = stmt.value
+        try:
+            literal: str | None = literal_type(ast.literal_eval(value))
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            literal = None
+        if literal is not None:
+            return None if literal == "None" or "Any" in literal else literal
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
+            callee = value.func.id
             if callee in self.classes:
                 return callee
             return self.annotations.get(callee)

@@ -159,7 +159,7 @@ class _Planner:
             if info.error is not None:
                 raise info.error
             assert info.parsed is not None and info.scope is not None
-            names = parameter_names(info.parsed.module, info.scope)
+            names = parameter_names(info.parsed.module, info.full)
         except ExportRefused as exc:
             self.refuse(info, exc)
             return
@@ -175,7 +175,7 @@ class _Planner:
         known = set(self.ns.aliases)
         mutated = {m.name for m in find_mutations(info.parsed.module)}
         for index, stmt in enumerate(info.parsed.module.body):
-            kind = classify(stmt, index, info.scope, known, mutated)
+            kind = classify(stmt, index, info.full, known, mutated)
             if kind == "hoist":
                 parts.hoisted.append(index)
                 known |= info.scope.bound_names([index])
@@ -188,7 +188,7 @@ class _Planner:
         owners: dict[str, CellInfo] = {}
         for info in live:
             assert info.scope is not None and info.parsed is not None and info.exported is not None
-            names = hoisted_names(info.scope, parts[info.position].hoisted)
+            names = hoisted_names(info.full, parts[info.position].hoisted)
             try:
                 for name, line in names:
                     if name in self.ns.config:
@@ -218,7 +218,7 @@ class _Planner:
         """A copied definition may only read package-level names, imports and builtins."""
         assert info.scope is not None and info.parsed is not None
         hoisted, lifted = set(parts.hoisted), set(parts.lifted)
-        for use in info.scope.uses:
+        for use in info.full.uses:
             if use.statement not in hoisted:
                 continue
             owner = statement_name(info.parsed.module.body[use.statement])
@@ -258,7 +258,7 @@ class _Planner:
             code = module.with_changes(
                 body=[module.body[i] for i in parts.hoisted], header=header
             ).code
-            names = [n for n, _ in hoisted_names(info.scope, parts.hoisted)]
+            names = [n for n, _ in hoisted_names(info.full, parts.hoisted)]
             defs = {
                 stmt.name.value
                 for stmt in (module.body[i] for i in parts.hoisted)
@@ -287,7 +287,7 @@ class _Planner:
         lifted = module.with_changes(body=[module.body[i] for i in parts.lifted], header=header)
         scope = CellScope(lifted)
         free = scope.free_names()
-        bound = bound_in(info.scope, parts.lifted)
+        bound = bound_in(info.full, parts.lifted)
         for name, line in bound.items():
             if name in self.ns.config:
                 raise ExportRefused(
@@ -351,7 +351,7 @@ class _Planner:
         lifted = set(parts.lifted)
         for mutation in find_mutations(info.parsed.module):
             name = mutation.name
-            if info.scope.statement_at(mutation.line) not in lifted:
+            if info.full.statement_at(mutation.line) not in lifted:
                 continue
             if name not in params and name not in self.ns.owners:
                 continue  # a local object, or an imported module's attribute

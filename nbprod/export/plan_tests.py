@@ -7,15 +7,16 @@ of depending on state another test left behind.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Sequence
 
 import libcst as cst
 from libcst.codemod import CodemodContext
 
-from nbprod.export.cells import CellInfo, check_exportable
+from nbprod.export.cells import CellInfo, check_exportable, parse_info
 from nbprod.export.model import ExportPlan, ExportRefused, Namespace, Refusal, TestPlan
 from nbprod.export.naming import cell_name, heading_above, slugify, unique
-from nbprod.export.scope import CellScope
+from nbprod.export.scope import CellScope, LightScope
 from nbprod.export.transforms import Annotate, AssertRecordedResult, LiftCellToFunction, ReadConfig
 from nbprod.export.types import recorded_value
 from nbprod.notebook.model import Notebook
@@ -54,6 +55,10 @@ def _regression(
     info: CellInfo, ns: Namespace, used: set[str], functions: set[str], plan: ExportPlan
 ) -> TestPlan | None:
     """A test asserting the recorded result of a plain cell that calls an exported function."""
+    if info.parsed is None and isinstance(info.scope, LightScope):
+        if not _may_call(info.scope.tree, functions):
+            return None
+        parse_info(info)  # only now: libcst parses just the cells that become tests
     if (
         info.parsed is None
         or info.scope is None
@@ -94,7 +99,7 @@ def _as_test(
     assert info.parsed is not None and info.scope is not None
     module = info.parsed.module
     free = [n for n in info.scope.free_names() if not ns.resolved(n)]
-    lines = {u.name: u.line for u in reversed(info.scope.uses) if u.free}
+    lines = {u.name: u.line for u in reversed(info.full.uses) if u.free}
     prelude = _prelude(free, info.position, ns, lines)
     body = [s for s in module.body if not _is_import(s)]
     setup = [cst.parse_statement(line) for line in prelude]
@@ -182,6 +187,16 @@ def _has_float(value: object) -> bool:
     if isinstance(value, dict):
         return any(_has_float(k) or _has_float(v) for k, v in value.items())
     return False
+
+
+def _may_call(tree: ast.Module, functions: set[str]) -> bool:
+    """Whether the last statement of a stdlib tree is an expression calling one of ``functions``."""
+    if not tree.body or not isinstance(tree.body[-1], ast.Expr):
+        return False
+    return any(
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in functions
+        for node in ast.walk(tree.body[-1])
+    )
 
 
 def _called_names(node: cst.BaseExpression) -> list[str]:

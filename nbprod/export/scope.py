@@ -9,7 +9,9 @@ import or the caller must provide.
 
 from __future__ import annotations
 
+import ast
 import bisect
+import builtins
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -28,6 +30,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
+from nbprod.analysis.cell import CellFacts
 from nbprod.export.model import ImportSpec
 
 BindingKind = Literal["import", "def", "assign"]
@@ -184,3 +187,74 @@ def _asname(alias: cst.ImportAlias) -> str | None:
     if alias.asname is None or not isinstance(alias.asname.name, cst.Name):
         return None
     return alias.asname.name.value
+
+
+class LightScope:
+    """The global-namespace facts of :class:`CellScope`, for a cell that is only read.
+
+    Built from the stdlib ``ast`` facts nbprod's checks already gather, so cells no tag
+    exports are never parsed by libcst: on a notebook of thousands of cells with a few
+    tagged, export time stays proportional to what is exported, and code nested too
+    deeply for libcst cannot crash the export unless it is tagged (and then it is refused).
+    """
+
+    def __init__(self, facts: CellFacts) -> None:
+        assert facts.tree is not None
+        self.tree = facts.tree
+        starts = [stmt.lineno for stmt in self.tree.body]
+        self.bindings: dict[str, list[Binding]] = {}
+        for found in facts.bindings:
+            if found.kind == "del":
+                continue
+            kind: BindingKind = (
+                "import"
+                if found.kind == "import"
+                else "def" if found.kind in ("def", "class") else "assign"
+            )
+            statement = max(bisect.bisect_right(starts, found.line) - 1, 0)
+            self.bindings.setdefault(found.name, []).append(
+                Binding(found.name, found.line, statement, kind)
+            )
+        self.imports: dict[str, ImportSpec] = {}
+        self.star_imports: list[int] = []
+        self.relative_imports: list[int] = []
+        for stmt in self.tree.body:
+            if isinstance(stmt, ast.Import):
+                for alias in stmt.names:
+                    spec = ImportSpec(alias.name, None, alias.asname)
+                    self.imports[spec.bound] = spec
+            elif isinstance(stmt, ast.ImportFrom):
+                if stmt.level:
+                    self.relative_imports.append(stmt.lineno)
+                elif any(alias.name == "*" for alias in stmt.names):
+                    self.star_imports.append(stmt.lineno)
+                else:
+                    for alias in stmt.names:
+                        spec = ImportSpec(stmt.module or "", alias.name, alias.asname)
+                        self.imports[spec.bound] = spec
+        defined = facts.defined
+        refs = list(facts.reads) + [
+            ref
+            for ref in (
+                *facts.anonymous_deferred,
+                *(r for rs in facts.deferred.values() for r in rs),
+            )
+            if ref.name not in defined
+        ]
+        refs.sort(key=lambda r: (r.line, r.column))
+        self._free = dict.fromkeys(r.name for r in refs if r.name not in _BUILTINS)
+
+    def free_names(self, exclude: Collection[str] = ()) -> list[str]:
+        return [name for name in self._free if name not in exclude]
+
+    def bound_names(self, statements: Iterable[int] | None = None) -> set[str]:
+        wanted = None if statements is None else set(statements)
+        return {
+            b.name
+            for bs in self.bindings.values()
+            for b in bs
+            if wanted is None or b.statement in wanted
+        }
+
+
+_BUILTINS = frozenset(dir(builtins))

@@ -12,7 +12,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from nbprod.config import ConfigError
+from nbprod.config import ConfigError, nbprod_table
 
 _KEYS = {"package": str, "out": str, "module": str, "version": str, "requires-python": str}
 
@@ -37,10 +37,10 @@ def load_export_settings(start: Path) -> ExportSettings:
             data = tomllib.loads(candidate.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"{candidate}: cannot read configuration: {exc}") from None
-        tool = data.get("tool", {}).get("nbprod")
+        tool = nbprod_table(data, candidate)
         if tool is None:
             continue
-        table = tool.get("export", {}) if isinstance(tool, dict) else None
+        table = tool.get("export", {})
         if not isinstance(table, dict):
             raise ConfigError(f"{candidate}: [tool.nbprod.export] must be a table")
         return _from_table(table, candidate)
@@ -56,6 +56,19 @@ def _from_table(table: dict[str, Any], path: Path) -> ExportSettings:
     for key, kind in _KEYS.items():
         if key in table and not isinstance(table[key], kind):
             raise ConfigError(f"{path}: [tool.nbprod.export] {key} must be a string")
+    from nbprod.export.select import is_module_name
+
+    for key in ("package", "module"):
+        name = table.get(key)
+        if name is not None and not is_module_name(name):
+            raise ConfigError(
+                f"{path}: [tool.nbprod.export] {key} = {name!r} is not a valid {key} name"
+                " (a lowercase Python identifier, e.g. 'churn_model')"
+            )
+    if table.get("module") == "config":
+        raise ConfigError(
+            f"{path}: [tool.nbprod.export] module 'config' is reserved for the parameters cell"
+        )
     out = table.get("out")
     return ExportSettings(
         package=table.get("package"),

@@ -45,6 +45,8 @@ def summary(results: Sequence[FileResult]) -> str:
     )
     total = sum(counts.values())
     if not total:
+        if errors:
+            return f"No findings, but not every file could be checked ({files}{extra})."
         return f"All checks passed ({files}{extra})."
     per_rule = ", ".join(f"{code} ×{n}" for code, n in sorted(counts.items()))
     with_findings = sum(1 for r in results if r.findings)
