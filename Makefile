@@ -52,7 +52,9 @@ test: wheel-venv
 lab: install-lab
 	$(BIN)/jupyter lab examples/
 
-bench: install-lab
+# ruff is the peer the benchmarks compare against; it is installed here, not for users.
+bench: install
+	$(BIN)/python -m pip install --quiet ruff
 	$(BIN)/python benchmarks/run.py
 
 fuzz: install
