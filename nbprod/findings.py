@@ -80,3 +80,14 @@ class Finding:
             "fix": self.fix,
             "scope": self.scope,
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Finding:
+        """The inverse of :meth:`to_json` (the result cache stores findings as JSON)."""
+        return cls(
+            **{
+                **data,
+                "severity": Severity(data["severity"]),
+                "area": ChecklistArea(data["area"]),
+            }
+        )
