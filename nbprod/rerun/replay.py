@@ -116,7 +116,7 @@ def _to_v4(data: Any) -> Any:
     if isinstance(node.get("nbformat"), int) and node["nbformat"] < 4:
         node = nbformat.convert(rejoin_v3(node), 4)  # type: ignore[no-untyped-call]
     else:
-        node = rejoin_v4(node)
+        node = rejoin_v4(node)  # type: ignore[no-untyped-call]
     if not isinstance(node.get("metadata"), dict):
         node["metadata"] = nbformat.from_dict({})  # type: ignore[no-untyped-call]
     return node
