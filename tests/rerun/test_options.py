@@ -1,0 +1,108 @@
+"""Options, usage errors and exit code 2 (no kernel needed, except where named)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from nbprod.rerun.replay import UsageError, _inject, _to_v4, parse_parameter
+from nbprod.rerun.rules import RERUN_RULES, rerun_rule_by_code_or_name
+
+from .conftest import cell, notebook_json, rerun, write
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("epochs=3", ("epochs", "3")),
+        ("lr=1e-3", ("lr", "1e-3")),
+        ("name=resnet", ("name", "'resnet'")),
+        ("name='a b'", ("name", "'a b'")),
+        ("flag=True", ("flag", "True")),
+        ("sizes=[1, 2]", ("sizes", "[1, 2]")),
+        ("empty=", ("empty", "''")),
+        ("path=data/x.csv", ("path", "'data/x.csv'")),
+    ],
+)
+def test_parameters_keep_python_literals_and_quote_the_rest(
+    text: str, expected: tuple[str, str]
+) -> None:
+    assert parse_parameter(text) == expected
+
+
+@pytest.mark.parametrize("text", ["epochs", "1x=2", "=3", "a.b=1"])
+def test_bad_parameters_are_usage_errors(text: str) -> None:
+    with pytest.raises(UsageError):
+        parse_parameter(text)
+
+
+def test_parameters_go_after_the_parameters_cell_and_indices_map_back() -> None:
+    node = _to_v4(
+        notebook_json(cell("import x"), cell("epochs = 10", tags=["parameters"]), cell("run()"))
+    )
+    mapping, note = _inject(node, [("epochs", "3")])
+    assert note is None
+    assert mapping == [0, 1, None, 2]
+    assert node.cells[2].source == "# Parameters\nepochs = 3\n"
+    assert node.cells[2].metadata["tags"] == ["injected-parameters"]
+
+
+def test_without_a_parameters_cell_they_go_first_with_a_note() -> None:
+    node = _to_v4(notebook_json(cell("print(1)")))
+    mapping, note = _inject(node, [("a", "1")])
+    assert mapping == [None, 0] and note is not None and "parameters" in note
+
+
+def test_rules_are_documented_like_the_static_ones() -> None:
+    for rule in RERUN_RULES:
+        assert rule.missing_sections() == []
+        assert rule.summary()
+        assert rule.valid and rule.invalid
+        assert rerun_rule_by_code_or_name(rule.code) is rule
+        assert rerun_rule_by_code_or_name(rule.name) is rule
+    assert [r.code for r in RERUN_RULES] == ["NBP110", "NBP111", "NBP112"]
+
+
+def test_codes_do_not_clash_with_the_static_rules() -> None:
+    from nbprod.rules.registry import all_rules
+
+    static = {(r.code, r.name) for r in all_rules()}
+    for rule in RERUN_RULES:
+        assert all(rule.code != code and rule.name != name for code, name in static)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ([], "no notebook given"),
+        (["missing.ipynb"], "missing.ipynb: error:"),
+        (["nb.ipynb", "--parameters", "1x=2"], "NAME=VALUE"),
+        (["nb.ipynb", "--select", "NBP104"], "selects none of the replay rules"),
+        (["nb.ipynb", "--repeat", "0"], "between 1 and 10"),
+        (["nb.ipynb", "--timeout", "-1"], "must be 0"),
+        (["nb.ipynb", "--rtol", "x"], "invalid tolerance"),
+        (["nb.ipynb", "--output", "nb.ipynb"], "is the notebook itself"),
+        (["broken.ipynb"], "broken.ipynb: error: invalid JSON"),
+    ],
+)
+def test_usage_errors_and_unreadable_notebooks_exit_2(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    write(tmp_path / "nb.ipynb", cell("print(1)"))
+    (tmp_path / "broken.ipynb").write_text("{not json", encoding="utf-8")
+    before = (tmp_path / "nb.ipynb").read_bytes()
+    proc = rerun(*args, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr
+    assert (tmp_path / "nb.ipynb").read_bytes() == before
+
+
+def test_an_unknown_kernel_is_an_error_not_a_finding(tmp_path: Path) -> None:
+    nb = write(tmp_path / "nb.ipynb", cell("print(1)"))
+    proc = rerun(nb, "--kernel", "no-such-kernel", "--format", "json")
+    assert proc.returncode == 2
+    report = json.loads(proc.stdout)
+    assert report["findings"] == []
+    assert "kernel 'no-such-kernel' could not be started" in report["errors"][0]["message"]
