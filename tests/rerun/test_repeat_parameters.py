@@ -1,0 +1,95 @@
+"""--repeat (NBP112), --parameters, --allow-errors, the report formats and suppression,
+with real kernels."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from nbprod.engine import FileResult
+from nbprod.findings import ChecklistArea, Finding, Severity
+from nbprod.reporters import reporter
+
+from .conftest import by_file, cell, rerun, stdout, write
+
+
+def test_unseeded_numpy_output_differs_between_two_runs(tmp_path: Path) -> None:
+    nb = write(
+        tmp_path / "random.ipynb",
+        cell("import numpy as np", 1),
+        cell("sample = np.random.rand(3)", 2),
+        cell("print(sample.round(6))", 3, [stdout("[0.1 0.2 0.3]\n")]),
+        cell("rng = np.random.default_rng(0)\nprint(rng.random())", 4, [stdout("0.6369616873214543\n")]),
+    )  # fmt: skip
+    proc = rerun(nb, "--repeat", "2", "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    (finding,) = by_file(json.loads(proc.stdout))["random.ipynb"]
+    # reported once, as nondeterministic, not also as differing from the stored output
+    assert finding["code"] == "NBP112" and finding["cell_index"] == 2
+    first, *diff = finding["message"].splitlines()
+    assert "`np.random.rand` (cell 2, line 1) draws from a generator no cell seeds" in first
+    assert first.endswith("stdout differs (run 1 → run 2)")
+    assert diff[0].startswith("    - [") and diff[1].startswith("    + [")
+
+
+def test_parameters_allowed_errors_and_suppression(tmp_path: Path) -> None:
+    nb = write(
+        tmp_path / "params.ipynb",
+        cell("epochs = 10\nname = 'base'", 1, tags=["parameters"]),
+        cell("print(epochs, name)", 2, [stdout("10 base\n")]),
+        cell("1 / 0", 3, [
+            {"output_type": "error", "ename": "ZeroDivisionError", "evalue": "division by zero",
+             "traceback": []}
+        ], tags=["raises-exception"]),  # fmt: skip
+        cell("raise ValueError('bad value')", 4, [
+            {"output_type": "error", "ename": "ValueError", "evalue": "bad value", "traceback": []}
+        ]),  # fmt: skip
+        cell("print(epochs * 2)  # noqa: NBP111", 5, [stdout("20\n")]),
+    )
+    out = tmp_path / "out.ipynb"
+    proc = rerun(
+        nb, "-p", "epochs=3", "name=tuned", "--allow-errors", "--format", "json", "-o", out
+    )
+    assert proc.returncode == 1, proc.stderr
+    findings = by_file(json.loads(proc.stdout))["params.ipynb"]
+    assert [(f["code"], f["cell_index"]) for f in findings] == [("NBP111", 1)]
+    assert findings[0]["message"].splitlines()[1:] == ["    - 10 base", "    + 3 tuned"]
+    executed = json.loads(out.read_text())["cells"]
+    assert executed[1]["metadata"]["tags"] == ["injected-parameters"]
+    assert "".join(executed[1]["source"]) == "# Parameters\nepochs = 3\nname = 'tuned'\n"
+
+
+def test_select_ignore_and_exit_zero(tmp_path: Path) -> None:
+    nb = write(tmp_path / "nb.ipynb", cell("print(1)", 1, [stdout("2\n")]))
+    ignored = rerun(nb, "--ignore", "output-differs")
+    assert ignored.returncode == 0, ignored.stdout + ignored.stderr
+    assert ignored.stdout.startswith("All checks passed")
+
+
+def test_sarif_describes_the_replay_rules(tmp_path: Path) -> None:
+    nb = write(tmp_path / "nb.ipynb", cell("print(undefined_thing)", 1))
+    proc = rerun(nb, "--format", "sarif", "--exit-zero")
+    assert proc.returncode == 0, proc.stderr
+    run = json.loads(proc.stdout)["runs"][0]
+    rules = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    (result,) = run["results"]
+    assert result["ruleId"] == "NBP110" and rules[result["ruleIndex"]] == "NBP110"
+    assert result["level"] == "error"
+    assert result["locations"][0]["physicalLocation"]["region"]["startColumn"] == 7
+
+
+def test_text_and_github_reporters_print_replay_findings(tmp_path: Path) -> None:
+    import io
+
+    finding = Finding(
+        "NBP111", "output-differs", "output differs: stdout differs\n    - 46\n    + 45",
+        Severity.WARNING, ChecklistArea.EXECUTION, "nb.ipynb", 0, "c0", 1, 1, 1, 22,
+    )  # fmt: skip
+    results = [FileResult("nb.ipynb", [finding])]
+    text, github = io.StringIO(), io.StringIO()
+    reporter("text")(results, text, False)
+    reporter("github")(results, github, False)
+    assert text.getvalue().startswith("nb.ipynb:cell 1:1:1: NBP111 [output-differs] output")
+    assert "    - 46\n    + 45\n" in text.getvalue()
+    assert github.getvalue().startswith("::warning file=nb.ipynb,title=NBP111 [output-differs]::")
+    assert "%0A    - 46" in github.getvalue()
