@@ -82,8 +82,8 @@ export interface ExportReport {
 
 /** What the model needs from the server: lets tests swap in a fake. */
 export interface INbprodApi {
-  /** `notebookJson`: the notebook already serialised (the handle caches it per cell). */
-  check(path: string, notebookJson: string, signal?: AbortSignal): Promise<CheckReport>;
+  /** `notebook`: the notebook's JSON, as a Blob the handle composes from cached cells. */
+  check(path: string, notebook: Blob, signal?: AbortSignal): Promise<CheckReport>;
   rules(): Promise<RuleInfo[]>;
   exportPackage(request: ExportRequest): Promise<ExportReport>;
 }
@@ -107,11 +107,12 @@ export class NbprodClient implements INbprodApi {
     return body.rules;
   }
 
-  check(path: string, notebookJson: string, signal?: AbortSignal): Promise<CheckReport> {
+  check(path: string, notebook: Blob, signal?: AbortSignal): Promise<CheckReport> {
     return this._request<CheckReport>('check', {
       method: 'POST',
-      // spliced, not re-serialised: a notebook with outputs is megabytes of JSON
-      body: `{"path":${JSON.stringify(path)},"notebook":${notebookJson}}`,
+      // A Blob of Blobs: a notebook with outputs is megabytes of JSON, and a string body
+      // would be copied and encoded on the main thread for every check.
+      body: new Blob([`{"path":${JSON.stringify(path)},"notebook":`, notebook, '}'], { type: 'application/json' }),
       signal
     });
   }

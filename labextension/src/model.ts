@@ -189,8 +189,8 @@ export interface INotebookHandle {
   readonly path: string;
   /** The notebook's content is loaded (before that the editor shows a placeholder). */
   readonly ready: boolean;
-  /** The notebook JSON as the frontend holds it, unsaved edits included, serialised. */
-  toJSONText(): string;
+  /** The notebook JSON as the frontend holds it, unsaved edits included. */
+  toJSONBlob(): Blob;
   /** Cell ids in document order (cheap: no sources). */
   cellIds(): string[];
   cells(): ILiveCell[];
@@ -213,9 +213,11 @@ export interface IEntry {
   /** Stable across checks while the finding stays: the React key. */
   key: string;
   finding: Finding;
-  /** 1-based position of the cell now (cells may have moved since the check); 0 for notebook scope. */
+  /** 1-based position of the cell now (cells may have moved since the check); 0: none. */
   cellNumber: number;
   live: boolean;
+  /** About the whole notebook: listed in the Notebook group; its cell is where to start. */
+  notebook: boolean;
 }
 
 export interface IEntryGroup {
@@ -622,7 +624,7 @@ export class ChecklistModel implements IDisposable {
     this._emit(state);
     const { handle } = state;
     try {
-      const report = await this._client.check(handle.path, handle.toJSONText(), controller.signal);
+      const report = await this._client.check(handle.path, handle.toJSONBlob(), controller.signal);
       if (state.isDisposed || generation !== state.generation) {
         return;
       }
@@ -687,17 +689,16 @@ export class ChecklistModel implements IDisposable {
         continue;
       }
       const notebookScope = scopeOf(finding) === 'notebook';
-      let cellNumber = 0;
+      const id = cellOf(finding);
+      const now = id !== undefined ? position.get(id) : undefined;
+      const cellNumber = now === undefined ? 0 : now + 1;
       if (!notebookScope) {
-        const id = cellOf(finding);
-        const now = id !== undefined ? position.get(id) : undefined;
         if (id === undefined || now === undefined) {
           continue; // its cell was deleted since the check
         }
         if (state.fresh.has(id) && heldWhileNew(finding.code)) {
           continue; // typed for the first time: not judged until it runs or is left
         }
-        cellNumber = now + 1;
         const list = byCell.get(id);
         list ? list.push(finding) : byCell.set(id, [finding]);
       }
@@ -720,7 +721,7 @@ export class ChecklistModel implements IDisposable {
         previous.live === live &&
         sameFinding(previous.finding, finding)
           ? previous
-          : { key: entryKey, finding, cellNumber, live };
+          : { key: entryKey, finding, cellNumber, live, notebook: notebookScope };
       entries.set(entryKey, entry);
       const list = grouped.get(group);
       list ? list.push(entry) : grouped.set(group, [entry]);

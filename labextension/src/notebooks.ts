@@ -13,8 +13,8 @@ import { ChecklistModel, INotebookHandle } from './model';
 type ISharedCell = ICellModel['sharedModel'];
 
 export class PanelHandle implements INotebookHandle {
-  /** Each cell's JSON text, until the cell changes: a check re-serialises only edited cells. */
-  private _cellJson = new WeakMap<ISharedCell, string>();
+  /** Each cell's JSON, until the cell changes: a check re-serialises only edited cells. */
+  private _cellJson = new WeakMap<ISharedCell, Blob>();
   private _watched = new WeakSet<ISharedCell>();
 
   constructor(readonly panel: NotebookPanel) {}
@@ -31,36 +31,40 @@ export class PanelHandle implements INotebookHandle {
     return this.panel.context.isReady;
   }
 
-  /** What `model.toJSON()` gives (ids pruned for nbformat 4.0-4.4), serialised, from cached cells. */
-  toJSONText(): string {
+  /**
+   * The notebook JSON, composed from one cached Blob per cell: a check encodes only the
+   * cells edited since the last one. Always as nbformat 4.5 with the cell ids JupyterLab
+   * uses (`model.toJSON()` drops them for 4.0-4.4 files), so every finding names its cell
+   * by id and stays on it when cells move.
+   */
+  toJSONBlob(): Blob {
     const shared = this.panel.content.model?.sharedModel;
     if (!shared) {
-      return '{"cells":[],"metadata":{},"nbformat":4,"nbformat_minor":5}';
+      return new Blob(['{"cells":[],"metadata":{},"nbformat":4,"nbformat_minor":5}']);
     }
-    const pruneIds = shared.nbformat === 4 && shared.nbformat_minor <= 4;
-    const cells = shared.cells.map(cell => {
-      let text = this._cellJson.get(cell);
-      if (text === undefined) {
-        const json = cell.toJSON() as { id?: string };
-        if (pruneIds) {
-          delete json.id;
-        }
-        text = JSON.stringify(json);
-        this._cellJson.set(cell, text);
-        if (!this._watched.has(cell)) {
-          this._watched.add(cell);
-          // any change (source, outputs, metadata): drop the cached text; nothing else per keystroke
-          cell.changed.connect(this._invalidate, this);
-        }
-      }
-      return text;
-    });
+    const parts: BlobPart[] = [];
+    const upgrade = shared.nbformat === 4 && shared.nbformat_minor < 5;
     const head = JSON.stringify({
       metadata: shared.metadata,
       nbformat: shared.nbformat,
-      nbformat_minor: shared.nbformat_minor
+      nbformat_minor: upgrade ? 5 : shared.nbformat_minor
     });
-    return `${head.slice(0, -1)},"cells":[${cells.join(',')}]}`;
+    parts.push(`${head.slice(0, -1)},"cells":[`);
+    shared.cells.forEach((cell, k) => {
+      let blob = this._cellJson.get(cell);
+      if (blob === undefined) {
+        blob = new Blob([JSON.stringify(cell.toJSON())]);
+        this._cellJson.set(cell, blob);
+        if (!this._watched.has(cell)) {
+          this._watched.add(cell);
+          // any change (source, outputs, metadata): drop the cached JSON; nothing else per keystroke
+          cell.changed.connect(this._invalidate, this);
+        }
+      }
+      parts.push(...(k === 0 ? [blob] : [',', blob]));
+    });
+    parts.push(']}');
+    return new Blob(parts, { type: 'application/json' });
   }
 
   cellIds(): string[] {

@@ -128,7 +128,7 @@ function NotebookChecklist({ view, rules, controls }: { view: INotebookView; rul
     <>
       <div className="nbprod-summary">
         <span className="nbprod-path" title={view.path}>
-          {view.path}
+          {view.path.split('/').pop()}
         </span>
         <span className="nbprod-status">{STATUS_TEXT[view.status]}</span>
       </div>
@@ -259,11 +259,11 @@ const FindingRow = React.memo(function FindingRow({
   controls: IControls;
 }) {
   const [open, setOpen] = React.useState(false);
-  const { finding, cellNumber, live } = entry;
-  const notebookScope = cellNumber === 0;
+  const { finding, cellNumber, live, notebook: notebookScope } = entry;
   const where = notebookScope ? 'notebook' : `cell ${cellNumber}:${finding.line}`;
-  // a notebook finding has no cell to jump to: its row opens the explanation instead
-  const activate = notebookScope ? () => setOpen(!open) : () => controls.reveal(finding);
+  // a notebook finding still names a cell: where to start fixing it (else the row explains)
+  const canJump = cellNumber > 0;
+  const activate = canJump ? () => controls.reveal(finding) : () => setOpen(!open);
   const detailsId = `nbprod-docs-${entry.key.replace(/[^A-Za-z0-9_-]/g, '_')}`;
   return (
     <li
@@ -279,7 +279,7 @@ const FindingRow = React.memo(function FindingRow({
           className="nbprod-finding-main"
           role="button"
           tabIndex={0}
-          title={`${finding.message}\n\n${notebookScope ? 'Click for details' : `Go to ${where}`}`}
+          title={`${finding.message}\n\n${canJump ? `Go to cell ${cellNumber}` : 'Click for details'}`}
           onClick={activate}
           onKeyDown={event => {
             if (event.key === 'Enter' || event.key === ' ') {
@@ -301,7 +301,9 @@ const FindingRow = React.memo(function FindingRow({
               {where}
             </span>
           </div>
-          <div className="nbprod-message">{finding.message}</div>
+          <div className="nbprod-message">
+            <InlineCode text={finding.message} />
+          </div>
         </div>
         <button
           className="nbprod-info-button"
@@ -325,14 +327,20 @@ function RuleDocs({ id, finding, rule, live }: { id: string; finding: Finding; r
   const sections = React.useMemo(() => parseRuleDocs(rule?.docs ?? ''), [rule]);
   return (
     <div className="nbprod-docs" id={id}>
-      <p className="nbprod-docs-message">{finding.message}</p>
+      <p className="nbprod-docs-message">
+        <InlineCode text={finding.message} />
+      </p>
       {live && !rule && (
         <p>
           Found by watching this kernel session, not in the saved file: restart the kernel and run the notebook top to
           bottom to see what the file really does.
         </p>
       )}
-      {rule && <p className="nbprod-docs-summary">{rule.summary}</p>}
+      {rule && (
+        <p className="nbprod-docs-summary">
+          <InlineCode text={rule.summary} />
+        </p>
+      )}
       {DOC_SECTIONS.filter(title => sections.has(title)).map(title => (
         <section key={title} className="nbprod-docs-section">
           <h4>{title}</h4>

@@ -33,8 +33,11 @@ class FakeNotebook implements INotebookHandle {
     public cellList: ILiveCell[],
     public ready = true
   ) {}
-  toJSONText(): string {
-    return JSON.stringify({ cells: this.cellList.map(c => ({ id: c.id, source: c.source })) });
+  /** What the last toJSONBlob() held, readable without awaiting the Blob. */
+  sent = '';
+  toJSONBlob(): Blob {
+    this.sent = JSON.stringify({ cells: this.cellList.map(c => ({ id: c.id, source: c.source })) });
+    return new Blob([this.sent]);
   }
   cellIds(): string[] {
     return this.cellList.map(c => c.id);
@@ -46,8 +49,8 @@ class FakeNotebook implements INotebookHandle {
 
 /** A server whose answers the test releases by hand, in any order. */
 class FakeClient implements INbprodApi {
-  calls: Array<{ path: string; notebook: string; resolve: (r: CheckReport) => void; reject: (e: Error) => void }> = [];
-  check(path: string, notebook: string): Promise<CheckReport> {
+  calls: Array<{ path: string; notebook: Blob; resolve: (r: CheckReport) => void; reject: (e: Error) => void }> = [];
+  check(path: string, notebook: Blob): Promise<CheckReport> {
     return new Promise((resolve, reject) => this.calls.push({ path, notebook, resolve, reject }));
   }
   async rules(): Promise<RuleInfo[]> {
@@ -360,7 +363,8 @@ describe('first check waits for the content', () => {
     nb.ready = true;
     model.contentReady(nb);
     expect(client.calls).toHaveLength(1);
-    expect(JSON.parse(client.calls[0].notebook).cells.map((c: { id: string }) => c.id)).toEqual(['a', 'b']);
+    expect(client.calls[0].notebook.size).toBe(nb.sent.length);
+    expect(JSON.parse(nb.sent).cells.map((c: { id: string }) => c.id)).toEqual(['a', 'b']);
     expect(model.view()).toMatchObject({ status: 'checking', loaded: false });
     client.calls[0].resolve(report([finding({ cell_id: 'a' })]));
     await settle();
@@ -470,14 +474,18 @@ describe('severity filter, folding and notebook scope', () => {
       'code-health',
       'documentation'
     ]);
-    expect(view.groups[0].entries.map(e => [e.finding.code, e.cellNumber])).toEqual([['NBP504', 0]]);
+    expect(view.groups[0].entries.map(e => [e.finding.code, e.notebook, e.cellNumber])).toEqual([['NBP504', true, 2]]);
     // a finding without the field is a cell finding (servers before the field)
     const docs = view.groups.find(g => g.id === 'documentation')!;
-    expect(docs.entries.map(e => [e.finding.code, e.cellNumber])).toEqual([['NBP503', 1]]);
+    expect(docs.entries.map(e => [e.finding.code, e.notebook, e.cellNumber])).toEqual([['NBP503', false, 1]]);
     expect([...model.findingsByCell(nb).entries()].map(([id, list]) => [id, list.map(f => f.code)])).toEqual([
       ['c0', ['NBP503']]
     ]);
     expect(view.total).toBe(2);
+    // its cell deleted, a notebook finding stays (a cell finding would go)
+    nb.cellList = [nb.cellList[0]];
+    model.cellsChanged(nb);
+    expect(model.view()!.groups[0].entries.map(e => [e.finding.code, e.cellNumber])).toEqual([['NBP504', 0]]);
   });
 
   it('shows no Notebook group when there is no notebook-level finding', async () => {
