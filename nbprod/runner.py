@@ -26,6 +26,8 @@ from nbprod.rules.registry import all_rules
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
+
+    from nbprod.cache import ResultCache
     from multiprocessing.process import BaseProcess
 
 Task = tuple[Path, str, Settings]
@@ -67,21 +69,44 @@ def _check_failure(task: Task, failure: Failure) -> FileResult:
 
 
 def run(
-    tasks: list[Task], jobs: int, progress: Callable[[int], None] | None = None
+    tasks: list[Task],
+    jobs: int,
+    progress: Callable[[int], None] | None = None,
+    cache: ResultCache | None = None,
 ) -> list[FileResult]:
-    # Analysis allocates many short-lived, acyclic AST nodes; the default GC thresholds
-    # make the cyclic collector walk them over and over (~10% of a corpus run).
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
-    all_rules()  # import every rule once, before forking, so workers inherit them
-    limits = [Limits.of(t[2]) for t in tasks]
-    results: list[FileResult] = []
-    mapped = guarded_map(_check, tasks, limits, jobs, _check_failure)
-    for done, result in enumerate(mapped, start=1):
-        results.append(result)
-        if progress is not None:
-            progress(done)
-    return results
+    """Results in the order of ``tasks``; unchanged files come from ``cache``."""
+    results: dict[int, FileResult] = {}
+    stats: dict[int, os.stat_result] = {}
+    for index, (path, display, settings) in enumerate(tasks):
+        hit = cache.get(path, display, settings) if cache is not None else None
+        if hit is not None:
+            results[index] = hit
+        elif cache is not None:
+            try:
+                stats[index] = path.stat()  # before the check: a change during it is a miss
+            except OSError:
+                pass
+    todo = [index for index in range(len(tasks)) if index not in results]
+    done = len(results)
+    if progress is not None and done:
+        progress(done)
+    if todo:
+        # Analysis allocates many short-lived, acyclic AST nodes; the default GC thresholds
+        # make the cyclic collector walk them over and over (~10% of a corpus run).
+        gc.freeze()
+        gc.set_threshold(50_000, 20, 20)
+        all_rules()  # import every rule once, before forking, so workers inherit them
+        misses = [tasks[index] for index in todo]
+        limits = [Limits.of(t[2]) for t in misses]
+        mapped = guarded_map(_check, misses, limits, jobs, _check_failure)
+        for index, result in zip(todo, mapped):
+            results[index] = result
+            if cache is not None and index in stats:
+                cache.put(tasks[index][0], tasks[index][2], result, stats[index])
+            done += 1
+            if progress is not None:
+                progress(done)
+    return [results[index] for index in range(len(tasks))]
 
 
 # -- the guarded pool -----------------------------------------------------------------
@@ -238,7 +263,7 @@ class _Pool(Generic[T, R]):
                 try:
                     status, payload = worker.conn.recv()
                 except (EOFError, OSError):
-                    self._retire(worker, index, Failure("crash", _death(worker)))
+                    self._retire(worker, index, self._died(worker, index))
                     continue
                 except Exception as exc:  # a result that cannot be unpickled
                     self._retire(worker, index, Failure("error", internal_error("nbprod", exc)))
@@ -255,6 +280,14 @@ class _Pool(Generic[T, R]):
                     self.done[index] = self.on_failure(self.items[index], Failure("error", payload))
             elif time.monotonic() >= worker.deadline:
                 self._retire(worker, index, Failure("timeout", f"{self.limits[index].timeout:g}"))
+
+    def _died(self, worker: _Worker, index: int) -> Failure:
+        how = _death(worker)
+        memory = self.limits[index].memory_mb
+        if memory > 0 and "SIGABRT" in how:
+            # native code (libcst's Rust parser) aborts when an allocation fails
+            return Failure("memory", str(memory))
+        return Failure("crash", how)
 
     def _retire(self, worker: _Worker, index: int, failure: Failure) -> None:
         worker.kill()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
 import time
@@ -19,7 +20,7 @@ from nbprod.export.select import is_module_name, roles
 from nbprod.export.settings import load_export_settings
 from nbprod.export.writer import FileStatus, sync, with_header
 from nbprod.notebook.load import NotebookError, file_kind, load_notebook
-from nbprod.notebook.model import Cell
+from nbprod.notebook.model import Cell, Notebook
 
 EXIT_OK, EXIT_OUTDATED, EXIT_REFUSED = 0, 1, 2
 
@@ -141,7 +142,7 @@ def _prepare(
 ) -> None:
     result = prepared.result
     settings = load_export_settings(path)
-    notebook = load_notebook(path)
+    notebook = _valid_text(load_notebook(path))
     if only_tagged and not any(_safe_roles(cell) for cell in notebook.cells if cell.kind == "code"):
         prepared.untagged = True
         return
@@ -202,6 +203,18 @@ def write_prepared(prepared: Prepared) -> ExportResult:
         result.error = _write_error(target, exc)
     result.seconds += time.perf_counter() - started
     return result
+
+
+def _valid_text(notebook: Notebook) -> Notebook:
+    """Lone surrogates in markdown (headings become docstrings and the README) as U+FFFD;
+    code keeps them, and a tagged cell holding one is refused with its line."""
+    cells = []
+    for cell in notebook.cells:
+        if cell.kind != "code" and _unencodable(cell.source) is not None:
+            fixed = "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in cell.source)
+            cell = dataclasses.replace(cell, source=fixed)
+        cells.append(cell)
+    return dataclasses.replace(notebook, cells=tuple(cells))
 
 
 def _safe_roles(cell: Cell) -> bool:
