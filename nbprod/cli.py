@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from nbprod import __version__
+from nbprod.cache import ResultCache
 from nbprod.config import ConfigError, Settings, load_settings
 from nbprod.discovery import discover, display_name
 from nbprod.engine import FileResult
@@ -79,6 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
         dest="respect_gitignore",
         action="store_false",
         help="also check notebooks that git ignores inside the directories given",
+    )
+    check.add_argument(
+        "--no-cache",
+        dest="cache",
+        action="store_false",
+        help="check every file, neither reading nor writing the result cache"
+        " (default: .nbprod_cache/, or NBPROD_CACHE_DIR)",
     )
     add_limit_options(check)
 
@@ -232,7 +240,8 @@ def _check(args: argparse.Namespace) -> int:
         )
         for p in found.problems
     ]
-    results += run(tasks, args.jobs or default_jobs(), Progress(len(tasks)))
+    cache = ResultCache.default() if args.cache else None
+    results += run(tasks, args.jobs or default_jobs(), Progress(len(tasks)), cache)
     for result in results:
         if result.error:
             print(clean(f"{result.filename}: error: {result.error}"), file=sys.stderr)

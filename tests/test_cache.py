@@ -124,3 +124,37 @@ def test_concurrent_writers_never_leave_a_torn_entry(tmp_path: Path, notebook: P
     (entry,) = ResultCache(tmp_path / "cache").root.rglob("*.json")
     assert json.loads(entry.read_text())["findings"]
     assert not list(ResultCache(tmp_path / "cache").root.rglob("*.tmp"))
+
+
+def cli(cwd: Path, *args: str, cache_dir: Path | None = None) -> str:
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    if cache_dir is not None:
+        env["NBPROD_CACHE_DIR"] = str(cache_dir)
+    done = subprocess.run(
+        [sys.executable, "-m", "nbprod", "check", "--format", "json", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode in (0, 1), done.stderr
+    return done.stdout
+
+
+def test_the_cli_reads_and_writes_the_cache_unless_told_not_to(
+    tmp_path: Path, notebook: Path
+) -> None:
+    first = json.loads(cli(tmp_path, "nb.ipynb"))
+    (entry,) = (tmp_path / ".nbprod_cache").rglob("*.json")
+    stored = json.loads(entry.read_text())
+    stored["findings"][0]["message"] = "from the cache"
+    entry.write_text(json.dumps(stored))
+    second = json.loads(cli(tmp_path, "nb.ipynb"))
+    assert second["findings"][0]["message"] == "from the cache"  # read, not re-checked
+    uncached = json.loads(cli(tmp_path, "--no-cache", "nb.ipynb"))
+    assert uncached["findings"] == first["findings"]
+    assert "from the cache" in entry.read_text()  # --no-cache does not write either
+
+
+def test_nbprod_cache_dir_moves_the_cache(tmp_path: Path, notebook: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    cli(tmp_path, "nb.ipynb", cache_dir=elsewhere)
+    assert not (tmp_path / ".nbprod_cache").exists()
+    assert list(elsewhere.rglob("*.json"))

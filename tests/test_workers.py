@@ -14,7 +14,7 @@ from nbprod.server.workers import WorkerError, WorkerPool
 
 @pytest.fixture
 def pool() -> Iterator[WorkerPool]:
-    pool = WorkerPool(1, memory_bytes=1024**3, recycle_bytes=600 * 1024**2)
+    pool = WorkerPool(1, memory_bytes=3 * 1024**3, recycle_bytes=600 * 1024**2)
     pool.start()
     yield pool
     pool.shutdown()
@@ -43,7 +43,7 @@ def test_a_task_over_its_time_is_killed_and_the_pool_recovers(pool: WorkerPool) 
 
 def test_a_task_over_the_memory_limit_fails_alone(pool: WorkerPool) -> None:
     with pytest.raises(WorkerError) as info:
-        run(pool, bytearray, 2 * 1024**3)  # twice the worker's address-space limit
+        run(pool, bytearray, 6 * 1024**3)  # twice the worker's address-space limit
     assert info.value.status == 507 and "out of memory" in str(info.value)
     assert run(pool, sum, [1, 1]) == 2
 
