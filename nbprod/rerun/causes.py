@@ -20,6 +20,8 @@ _CELL_FRAME = re.compile(r"Cell In\s*\[(\d+)\],\s*line (\d+)")
 _NAME = re.compile(r"name '([^']+)' is not defined")
 _MODULE = re.compile(r"No module named '([^']+)'")
 _MISSING_FILE = re.compile(r"No such file or directory: '([^']+)'")
+_NETWORK_ERRORS = frozenset({"URLError", "HTTPError", "ConnectionError", "ConnectionRefusedError",
+                            "gaierror", "Timeout", "ConnectTimeout", "SSLError", "MaxRetryError"})  # fmt: skip
 _STATIC_CODES = ("NBP101", "NBP104", "NBP105", "NBP202", "NBP302")
 
 # Where randomness comes from, by qualified callee.
@@ -141,6 +143,11 @@ class StaticFacts:
             return (
                 f"'{path}' does not exist relative to the notebook's folder: the data is not"
                 " in the repository, or the stored run used another working directory"
+            )
+        if ename in _NETWORK_ERRORS or "Name or service not known" in evalue:
+            return (
+                "the cell needs the network (or a service) that a fresh, offline run does not"
+                " have: keep a pinned copy of remote data in the project (NBP203)"
             )
         return self._order_cause(cell_index)
 

@@ -182,6 +182,10 @@ def run(args: argparse.Namespace) -> int:
         write_atomically,
     )
 
+    try:
+        import nbclient  # noqa: F401
+    except ImportError:
+        return _error("nbprod rerun needs nbclient and ipykernel: pip install 'nbprod[rerun]'")
     notebooks: list[Path] = list(args.notebooks)
     parameters: list[str] = []
     for value in args.parameters:
@@ -212,12 +216,13 @@ def run(args: argparse.Namespace) -> int:
         return _error(str(exc))
 
     found = discover(notebooks)
+    folder: Path | None = None
     if args.output is not None:
-        several = len(found.files) > 1
-        if several and args.output.exists() and not args.output.is_dir():
+        folder = _output_folder(args.output, found.files, notebooks)
+        if folder is not None and args.output.exists() and not args.output.is_dir():
             return _error("--output must be a folder when several notebooks are replayed")
         for notebook in found.files:
-            target = _output_path(args.output, notebook, several)
+            target = _output_path(args.output, notebook, folder)
             if target.exists() and os.path.samefile(target, notebook):
                 return _error(f"--output {target} is the notebook itself; it is never overwritten")
 
@@ -241,7 +246,7 @@ def run(args: argparse.Namespace) -> int:
         for note in outcome.notes:
             print(clean(f"{name}: note: {note}"), file=sys.stderr)
         if args.output is not None and outcome.executed is not None:
-            target = _output_path(args.output, notebook, len(found.files) > 1)
+            target = _output_path(args.output, notebook, folder)
             try:
                 write_atomically(target, executed_text(outcome.executed))
             except OSError as exc:
@@ -265,10 +270,30 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
-def _output_path(output: Path, notebook: Path, several: bool) -> Path:
-    if several or output.is_dir():
-        return output / notebook.name
-    return output
+def _output_path(output: Path, notebook: Path, folder: Path | None) -> Path:
+    """Where the executed copy goes: ``output`` itself, or below it (``folder`` is the common
+    folder of all notebooks, so copies keep their relative paths and never collide)."""
+    if folder is None:
+        return output
+    try:
+        relative = notebook.resolve().relative_to(folder)
+    except ValueError:
+        relative = Path(notebook.name)
+    return output / relative
+
+
+def _output_folder(output: Path, notebooks: list[Path], arguments: list[Path]) -> Path | None:
+    """None when ``output`` names one file; else the folder the copies' paths are relative to."""
+    as_folder = (
+        len(notebooks) > 1
+        or output.is_dir()
+        or str(output).endswith(("/", os.sep))
+        or any(a.is_dir() for a in arguments)
+    )
+    if not as_folder or not notebooks:
+        return None
+    parents = [str(n.resolve().parent) for n in notebooks]
+    return Path(os.path.commonpath(parents))
 
 
 def _report(args: argparse.Namespace, results: list[Any]) -> None:

@@ -152,6 +152,36 @@ def _inject(
     return mapping, note
 
 
+def installed_kernels() -> set[str]:
+    """Names of the kernelspecs jupyter_client finds (python3 resolves to this interpreter
+    when ipykernel is installed here)."""
+    try:
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        return set(KernelSpecManager().find_kernel_specs())
+    except Exception:
+        return set()
+
+
+def choose_kernel(node: Any, requested: str | None, is_python: bool) -> tuple[str, str | None]:
+    """``--kernel``, else the notebook's kernelspec; a Python notebook whose kernel is not
+    installed here (``conda-env-x-py``, ``python38-azureml``) runs in ``python3``, with a note."""
+    if requested:
+        return requested, None
+    spec = node.metadata.get("kernelspec") if isinstance(node.metadata, dict) else None
+    named = spec.get("name") if isinstance(spec, dict) else None
+    if not isinstance(named, str) or not named:
+        return "python3", None
+    if named == "python3" or not is_python:
+        return named, None
+    available = installed_kernels()
+    if named in available or "python3" not in available:
+        return named, None
+    return "python3", (
+        f"kernel '{named}' is not installed here: ran in 'python3' (choose one with --kernel)"
+    )
+
+
 def _cell_span(cell: Cell) -> tuple[int, int, int, int]:
     lines = cell.source.split("\n")
     return 1, 1, max(1, len(lines)), len(lines[-1]) + 1 if lines else 1
@@ -306,10 +336,7 @@ async def replay_notebook(
 ) -> Replay:
     """Replay an already loaded notebook (the server passes the editor's JSON)."""
     display = model.filename
-    spec = node.metadata.get("kernelspec") if isinstance(node.metadata, dict) else None
-    kernel = options.kernel or (spec.get("name") if isinstance(spec, dict) else None) or "python3"
-    if not isinstance(kernel, str) or not kernel:
-        kernel = "python3"
+    kernel, kernel_note = choose_kernel(node, options.kernel, model.is_python)
     mapping, note = _inject(node, options.parameters)
     exec_options = ExecOptions(
         kernel_name=kernel,
@@ -319,7 +346,7 @@ async def replay_notebook(
         allow_errors=options.allow_errors,
         startup_timeout=options.startup_timeout,
     )
-    result = Replay(FileResult(display), notes=[note] if note else [])
+    result = Replay(FileResult(display), notes=[n for n in (kernel_note, note) if n])
     for run in range(1, options.repeat + 1):
         copy_ = copy.deepcopy(node)
         execution = await execute(copy_, exec_options, progress, run=run)

@@ -151,8 +151,9 @@ def test_the_originals_are_never_written(batch: dict[str, Any]) -> None:
 
 def test_output_saves_each_executed_copy(batch: dict[str, Any]) -> None:
     out: Path = batch["out"]
-    names = sorted(p.name for p in out.iterdir())
-    assert names == sorted(p.name for p in batch["before"])  # no temporary files left
+    names = sorted(str(p.relative_to(out)) for p in out.rglob("*.ipynb"))
+    assert names == sorted(str(p.relative_to(batch["root"])) for p in batch["before"])
+    assert not [p for p in out.rglob("*") if p.name.startswith(".")]  # no temporary files left
     executed = json.loads((out / "clean.ipynb").read_text())
     cells = executed["cells"]
     assert [c["execution_count"] for c in cells] == [1, 2, 3, 4, 5, 6]
