@@ -172,6 +172,7 @@ def run(args: argparse.Namespace) -> int:
     from nbprod.engine import FileResult
     from nbprod.reporters import clean
     from nbprod.rerun.replay import (
+        Interrupted,
         RerunOptions,
         UsageError,
         executed_text,
@@ -240,6 +241,10 @@ def run(args: argparse.Namespace) -> int:
         status.start(name)
         try:
             outcome = run_sync(replay(notebook, name, options, status.event))
+        except Interrupted as exc:
+            status.clear()
+            print(f"nbprod: {exc.args[0]}: stopped; the kernel was killed", file=sys.stderr)
+            return 128 + exc.signum
         finally:
             status.clear()
         results.append(outcome.result)

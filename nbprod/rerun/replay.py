@@ -519,21 +519,50 @@ def executed_text(node: Any) -> str:
 # -- running on an event loop -------------------------------------------------
 
 
+class Interrupted(Exception):
+    """The run was stopped by SIGINT or SIGTERM; its kernels are already killed."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
 def run_sync(coroutine: Any) -> Any:
-    """``asyncio.run``, with SIGTERM cancelling the run (so kernels are killed) instead of
-    ending the process with them still alive."""
+    """``asyncio.run``, where SIGINT (Ctrl-C) and SIGTERM cancel the run, so that its kernel
+    is killed, then raise :class:`Interrupted` (nbclient may turn the cancellation into a
+    "dead kernel", so the signal is remembered rather than inferred from the result)."""
 
     async def main() -> Any:
         task = asyncio.ensure_future(coroutine)
         loop = asyncio.get_running_loop()
-        installed = False
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signal.SIGTERM, task.cancel)
-            installed = True
+        received: list[int] = []
+
+        def stop(signum: int) -> None:
+            received.append(signum)
+            task.cancel()
+
+        def quiet(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+            if not received:  # after a signal, nbclient's orphaned tasks are expected
+                loop.default_exception_handler(context)
+
+        loop.set_exception_handler(quiet)
+        installed = []
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signum, stop, signum)
+                installed.append(signum)
         try:
-            return await task
+            try:
+                result = await task
+            except asyncio.CancelledError:
+                if not received:
+                    raise
+                result = None
+            if received:
+                raise Interrupted(received[0])
+            return result
         finally:
-            if installed:
-                loop.remove_signal_handler(signal.SIGTERM)
+            for signum in installed:
+                loop.remove_signal_handler(signum)
 
     return asyncio.run(main())

@@ -4,11 +4,17 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.conftest import ROOT
 
 from .conftest import alive, by_file, cell, rerun, result, stdout, write
 
@@ -167,3 +173,32 @@ def test_output_saves_each_executed_copy(batch: dict[str, Any]) -> None:
 def test_replay_of_seven_notebooks_stays_fast(batch: dict[str, Any]) -> None:
     # 7 kernels, 3 s of timeout: the overhead per notebook is what the benchmark measures
     assert batch["seconds"] < 75
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_stops_the_replay_and_kills_the_kernel(tmp_path: Path, signum: int) -> None:
+    nb = write(
+        tmp_path / "slow.ipynb",
+        cell("import os\nopen('kernel.pid', 'w').write(str(os.getpid()))\n" + HANG),
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT), NBPROD_NO_PROGRESS="1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nbprod.rerun", str(nb)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "child.pid").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        kernel = int((tmp_path / "kernel.pid").read_text())
+        child = int((tmp_path / "child.pid").read_text())
+        proc.send_signal(signum)
+        _, err = proc.communicate(timeout=15)
+    finally:
+        proc.kill()
+    assert proc.returncode == 128 + signum
+    assert "stopped; the kernel was killed" in err
+    assert not alive(kernel) and not alive(child)
