@@ -26,9 +26,9 @@ from nbprod.rules.registry import all_rules
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
 
     from nbprod.cache import ResultCache
-    from multiprocessing.process import BaseProcess
 
 Task = tuple[Path, str, Settings]
 T = TypeVar("T")
