@@ -203,7 +203,7 @@ export interface ISettings {
   ignore: string[];
 }
 
-export const DEFAULT_SETTINGS: ISettings = { autoCheck: true, debounceMs: 200, ignore: [] };
+export const DEFAULT_SETTINGS: ISettings = { autoCheck: true, debounceMs: 150, ignore: [] };
 
 /** `loading`: the notebook's content is not there yet, so there is nothing to check. */
 export type CheckStatus = 'loading' | 'idle' | 'scheduled' | 'checking' | 'done' | 'error';

@@ -1,7 +1,16 @@
 import type { CheckReport, ExportReport, Finding, INbprodApi, RuleInfo } from '../api';
 import type { ILiveCell } from '../hiddenstate';
+import schema from '../../schema/plugin.json';
 import { parseRuleDocs } from '../api';
-import { ChecklistModel, Debouncer, groupFindings, heldWhileNew, INotebookHandle, markFor } from '../model';
+import {
+  ChecklistModel,
+  Debouncer,
+  DEFAULT_SETTINGS,
+  groupFindings,
+  heldWhileNew,
+  INotebookHandle,
+  markFor
+} from '../model';
 
 function finding(overrides: Partial<Finding> = {}): Finding {
   return {
@@ -727,5 +736,15 @@ describe('parseRuleDocs', () => {
     ]);
     expect(sections.get('Use instead')).toEqual([{ kind: 'code', text: 'df = load()\n\nprint(df)' }]);
     expect(parseRuleDocs('').size).toBe(0);
+  });
+});
+
+describe('settings', () => {
+  it('ships the same defaults as the settings schema, with a debounce short enough to feel live', () => {
+    const properties: Record<string, { default: unknown }> = schema.properties;
+    for (const [key, value] of Object.entries(DEFAULT_SETTINGS)) {
+      expect(properties[key].default).toEqual(value);
+    }
+    expect(DEFAULT_SETTINGS.debounceMs).toBeLessThanOrEqual(300);
   });
 });
