@@ -402,7 +402,9 @@ def cli_property(raw: bytes, fmt: str) -> None:
         (root / "good.ipynb").write_text(json.dumps(good))
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(["check", "--format", fmt, "--select", "ALL", "--jobs", "1", folder])
+            code = main(
+                ["check", "--no-cache", "--format", fmt, "--select", "ALL", "--jobs", "1", folder]
+            )
         assert code in (0, 1, 2), err.getvalue()
         assert "internal error" not in err.getvalue() + out.getvalue(), err.getvalue()
         assert "fuzz_sentinel" in out.getvalue(), out.getvalue()[:500]
