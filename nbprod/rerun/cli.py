@@ -9,10 +9,12 @@ cannot be started.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import math
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -49,6 +51,16 @@ def _repeat(text: str) -> int:
         raise argparse.ArgumentTypeError(f"invalid number of runs: {text!r}") from None
     if not 1 <= value <= 10:
         raise argparse.ArgumentTypeError(f"must be between 1 and 10, got {text!r}")
+    return value
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
     return value
 
 
@@ -127,6 +139,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--exit-zero", action="store_true", help="exit 0 even when there are findings"
     )
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        default=1,
+        metavar="N",
+        help="notebooks replayed at once, each in its own kernel (default: 1)",
+    )
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
 
@@ -168,11 +188,14 @@ def _error(message: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Replay every notebook; print one report; return the exit code."""
+    import importlib.util
+
     from nbprod.discovery import discover, display_name
     from nbprod.engine import FileResult
     from nbprod.reporters import clean
     from nbprod.rerun.replay import (
         Interrupted,
+        Replay,
         RerunOptions,
         UsageError,
         executed_text,
@@ -183,9 +206,7 @@ def run(args: argparse.Namespace) -> int:
         write_atomically,
     )
 
-    try:
-        import nbclient  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("nbclient") is None:
         return _error("nbprod rerun needs nbclient and ipykernel: pip install 'nbprod[rerun]'")
     notebooks: list[Path] = list(args.notebooks)
     parameters: list[str] = []
@@ -236,20 +257,12 @@ def run(args: argparse.Namespace) -> int:
         for p in found.problems
     ]
     status = _Status(sys.stderr, len(found.files), options.repeat)
-    for notebook in found.files:
+
+    async def one(notebook: Path, slots: asyncio.Semaphore) -> Replay:
         name = display_name(notebook)
-        status.start(name)
-        try:
-            outcome = run_sync(replay(notebook, name, options, status.event))
-        except Interrupted as exc:
-            status.clear()
-            print(f"nbprod: {exc.args[0]}: stopped; the kernel was killed", file=sys.stderr)
-            return 128 + exc.signum
-        finally:
-            status.clear()
-        results.append(outcome.result)
-        for note in outcome.notes:
-            print(clean(f"{name}: note: {note}"), file=sys.stderr)
+        async with slots:
+            outcome: Replay = await replay(notebook, name, options, status.watch(name))
+        status.finished()
         if args.output is not None and outcome.executed is not None:
             target = _output_path(args.output, notebook, folder)
             try:
@@ -258,6 +271,23 @@ def run(args: argparse.Namespace) -> int:
                 outcome.result.error = (
                     f"cannot write the executed copy to {target}: {exc.strerror or exc}"
                 )
+        return outcome
+
+    async def replay_all() -> list[Replay]:
+        slots = asyncio.Semaphore(args.jobs)
+        return list(await asyncio.gather(*(one(nb, slots) for nb in found.files)))
+
+    try:
+        outcomes: list[Replay] = run_sync(replay_all())
+    except Interrupted as exc:
+        status.clear()
+        print(f"nbprod: {exc.args[0]}: stopped; its kernels were killed", file=sys.stderr)
+        return 128 + exc.signum
+    status.clear()
+    for outcome in outcomes:
+        results.append(outcome.result)
+        for note in outcome.notes:
+            print(clean(f"{outcome.result.filename}: note: {note}"), file=sys.stderr)
     for result in results:
         if result.error:
             print(clean(f"{result.filename}: error: {result.error}"), file=sys.stderr)
@@ -317,39 +347,42 @@ def _report(args: argparse.Namespace, results: list[Any]) -> None:
 
 
 class _Status:
-    """``[run 1/2] cell 3/12 analysis.ipynb`` on stderr, only on a terminal."""
+    """``[2/5] run 1/2 cell 3/12 analysis.ipynb`` on stderr, only on a terminal."""
 
     def __init__(self, stream: TextIO, files: int, runs: int) -> None:
         self.stream = stream
         self.enabled = stream.isatty() and "NBPROD_NO_PROGRESS" not in os.environ
         self.files = files
         self.runs = runs
-        self.name = ""
-        self.index = 0
+        self.done = 0
         self.last = 0.0
+        self.shown = False
 
-    def start(self, name: str) -> None:
-        self.name = name
-        self.index += 1
+    def watch(self, name: str) -> Callable[[dict[str, Any]], None]:
+        def event(event: dict[str, Any]) -> None:
+            if not self.enabled or event.get("event") != "cell":
+                return
+            now = time.monotonic()
+            if now - self.last < 0.1:
+                return
+            self.last = now
+            run = f"run {event['run']}/{self.runs} " if self.runs > 1 else ""
+            files = f"[{self.done}/{self.files} done] " if self.files > 1 else ""
+            text = f"{files}{run}cell {event['done']}/{event['total']} {name}"
+            self.stream.write("\r" + text[:100].ljust(100))
+            self.stream.flush()
+            self.shown = True
 
-    def event(self, event: dict[str, Any]) -> None:
-        if not self.enabled or event.get("event") != "cell":
-            return
-        now = time.monotonic()
-        if now - self.last < 0.1:
-            return
-        self.last = now
-        run = f"run {event['run']}/{self.runs} " if self.runs > 1 else ""
-        files = f"[{self.index}/{self.files}] " if self.files > 1 else ""
-        text = f"{files}{run}cell {event['done']}/{event['total']} {self.name}"
-        self.stream.write("\r" + text[:100].ljust(100))
-        self.stream.flush()
+        return event
+
+    def finished(self) -> None:
+        self.done += 1
 
     def clear(self) -> None:
-        if self.enabled and self.last:
+        if self.enabled and self.shown:
             self.stream.write("\r" + " " * 100 + "\r")
             self.stream.flush()
-            self.last = 0.0
+            self.shown = False
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -155,3 +155,17 @@ def rerun_catalog() -> list[dict[str, str]]:
         }
         for r in RERUN_RULES
     ]
+
+
+def rerun_rules_markdown() -> str:
+    """The replay rules' catalog, in the format of docs/rules.md (shown in docs/rerun.md)."""
+    parts = ["| code | name | severity | what it does |\n|---|---|---|---|\n"]
+    for r in RERUN_RULES:
+        parts.append(f"| {r.code} | {r.name} | {r.severity.value} | {r.summary()} |\n")
+    for r in RERUN_RULES:
+        body = r.docs().replace("## ", "#### ")
+        parts.append(
+            f"\n### {r.code} {r.name}\n\n"
+            f"Severity: {r.severity.value}. Checklist: {r.checklist_item}.\n\n{body}\n"
+        )
+    return "".join(parts)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from nbprod.rerun.cli import main
 from nbprod.rerun.replay import UsageError, _inject, _to_v4, parse_parameter
 from nbprod.rerun.rules import RERUN_RULES, rerun_rule_by_code_or_name
 
@@ -88,15 +89,29 @@ def test_codes_do_not_clash_with_the_static_rules() -> None:
     ],
 )
 def test_usage_errors_and_unreadable_notebooks_exit_2(
-    tmp_path: Path, args: list[str], message: str
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    message: str,
 ) -> None:
     write(tmp_path / "nb.ipynb", cell("print(1)"))
     (tmp_path / "broken.ipynb").write_text("{not json", encoding="utf-8")
     before = (tmp_path / "nb.ipynb").read_bytes()
-    proc = rerun(*args, cwd=tmp_path)
-    assert proc.returncode == 2, proc.stderr
-    assert message in proc.stderr
+    monkeypatch.chdir(tmp_path)
+    try:
+        code = main(args)  # in-process: no kernel is started for any of these
+    except SystemExit as exc:  # argparse's own errors
+        code = exc.code
+    assert code == 2
+    assert message in capsys.readouterr().err
     assert (tmp_path / "nb.ipynb").read_bytes() == before
+
+
+def test_the_module_entry_point_exits_2_on_a_usage_error(tmp_path: Path) -> None:
+    proc = rerun(tmp_path / "missing.ipynb")
+    assert proc.returncode == 2
+    assert "missing.ipynb: error: no such file" in proc.stderr
 
 
 def test_an_unknown_kernel_is_an_error_not_a_finding(tmp_path: Path) -> None:
@@ -106,3 +121,10 @@ def test_an_unknown_kernel_is_an_error_not_a_finding(tmp_path: Path) -> None:
     report = json.loads(proc.stdout)
     assert report["findings"] == []
     assert "kernel 'no-such-kernel' could not be started" in report["errors"][0]["message"]
+
+
+def test_docs_show_the_current_rule_catalog() -> None:
+    from nbprod.rerun.rules import rerun_rules_markdown
+    from tests.conftest import ROOT
+
+    assert rerun_rules_markdown() in (ROOT / "docs" / "rerun.md").read_text(encoding="utf-8")
