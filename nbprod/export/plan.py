@@ -28,7 +28,7 @@ from nbprod.export.model import (
     Refusal,
     Unit,
 )
-from nbprod.export.mutations import find_mutations
+from nbprod.export.mutations import Mutation, find_mutations
 from nbprod.export.naming import cell_name, heading_above, slugify, unique
 from nbprod.export.plan_tests import plan_tests
 from nbprod.export.readme import readme_from
@@ -51,6 +51,7 @@ class _Parts:
 
     hoisted: list[int] = field(default_factory=list)
     lifted: list[int] = field(default_factory=list)
+    mutations: list[Mutation] = field(default_factory=list)
 
 
 def plan_export(notebook: Notebook, package: str, module: str = "core") -> ExportPlan:
@@ -173,7 +174,8 @@ class _Planner:
         assert info.parsed is not None and info.scope is not None
         parts = _Parts()
         known = set(self.ns.aliases)
-        mutated = {m.name for m in find_mutations(info.parsed.module)}
+        parts.mutations = find_mutations(info.parsed.module)
+        mutated = {m.name for m in parts.mutations}
         for index, stmt in enumerate(info.parsed.module.body):
             kind = classify(stmt, index, info.full, known, mutated)
             if kind == "hoist":
@@ -285,8 +287,8 @@ class _Planner:
         module = info.parsed.module
         header = module.header if parts.lifted[0] == 0 else ()
         lifted = module.with_changes(body=[module.body[i] for i in parts.lifted], header=header)
-        scope = CellScope(lifted)
-        free = scope.free_names()
+        assert isinstance(info.scope, CellScope)  # exported cells are parsed with libcst
+        free = info.scope.free_names(statements=set(parts.lifted))
         bound = bound_in(info.full, parts.lifted)
         for name, line in bound.items():
             if name in self.ns.config:
@@ -349,7 +351,7 @@ class _Planner:
     ) -> None:
         assert info.parsed is not None and info.scope is not None
         lifted = set(parts.lifted)
-        for mutation in find_mutations(info.parsed.module):
+        for mutation in parts.mutations:
             name = mutation.name
             if info.full.statement_at(mutation.line) not in lifted:
                 continue

@@ -93,11 +93,23 @@ class CellScope:
 
     # -- queries -------------------------------------------------------------
 
-    def free_names(self, exclude: Collection[str] = ()) -> list[str]:
-        """Free variables in order of first read, minus ``exclude``."""
+    def free_names(
+        self, exclude: Collection[str] = (), statements: Collection[int] | None = None
+    ) -> list[str]:
+        """Free variables in order of first read, minus ``exclude``.
+
+        With ``statements`` (top-level statement indexes), those of the module made of
+        just these statements: a read is free there unless one of them binds it. This
+        spares parsing and resolving that module again.
+        """
         seen: dict[str, None] = {}
         for use in self.uses:
-            if use.free and use.name not in exclude:
+            if use.name in exclude:
+                continue
+            if statements is None:
+                if use.free:
+                    seen.setdefault(use.name)
+            elif use.statement in statements and not any(s in statements for s in use.bound_by):
                 seen.setdefault(use.name)
         return list(seen)
 
@@ -124,6 +136,8 @@ class CellScope:
         return (rng.start.line, rng.start.column)
 
     def _record_use(self, scope: Scope, node: cst.CSTNode, referents: Collection[object]) -> None:
+        while isinstance(node, cst.Attribute):
+            node = node.value  # a dotted import's access (`azureml.core.X`): its first name
         if not isinstance(node, cst.Name):
             return  # string annotations and the like: not names the cell reads at run time
         bound_by: list[int] = []
