@@ -347,9 +347,19 @@ async def replay_notebook(
         startup_timeout=options.startup_timeout,
     )
     result = Replay(FileResult(display), notes=[n for n in (kernel_note, note) if n])
+
+    def report(event: dict[str, Any]) -> None:
+        """Progress with cells numbered as in the original notebook."""
+        if progress is None:
+            return
+        index = event.get("cell")
+        if isinstance(index, int) and 0 <= index < len(mapping):
+            event = {**event, "cell": mapping[index]}
+        progress(event)
+
     for run in range(1, options.repeat + 1):
         copy_ = copy.deepcopy(node)
-        execution = await execute(copy_, exec_options, progress, run=run)
+        execution = await execute(copy_, exec_options, report, run=run)
         if execution.failure is not None and execution.failure.kind == "start":
             result.result.error = (
                 f"kernel '{kernel}' could not be started: {execution.failure.detail}"

@@ -6,7 +6,8 @@
   job (``{"id": ..., "status": "queued", ...}``). ``notebook`` is the editor's JSON (unsaved
   edits and outputs included); without it the saved file is replayed.
 - ``GET /nbprod/rerun/<id>``: the job: ``status`` (``queued``, ``running``, ``done``,
-  ``error``, ``cancelled``), ``progress`` (``run``/``runs``, ``done``/``total`` code cells),
+  ``error``, ``cancelled``), ``progress`` (``phase``, ``run``/``runs``, ``done``/``total``
+  code cells, ``cell``: the index of the running cell),
   and once done ``report``, the ``nbprod rerun --format json`` report (findings NBP110-NBP112).
 - ``DELETE /nbprod/rerun/<id>``: cancels: the replay process and its kernel (with every
   process the notebook started) are killed at once.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import json
 import sys
 import time
@@ -81,11 +83,16 @@ class Job:
     task: asyncio.Task[None] | None = None
 
     def to_json(self) -> dict[str, Any]:
+        phase = {"queued": "queued", "running": "starting"}.get(self.status, "finished")
         return {
             "id": self.id,
             "path": self.path,
             "status": self.status,
-            "progress": {"runs": self.runs, **self.progress},
+            "progress": (
+                {"phase": phase, "runs": self.runs, **self.progress}
+                if self.status in _ACTIVE
+                else {**self.progress, "phase": "finished", "runs": self.runs}
+            ),
             "report": self.report,
             "error": self.error,
             "created": self.created,
@@ -176,10 +183,11 @@ class RerunJobs:
             kind = event.get("event")
             if kind == "kernel":
                 job.kernels.append((event.get("pid"), event.get("pgid")))
+                job.progress = {"phase": "running", "run": event.get("run")}
             elif kind == "cell":
                 job.progress = {
+                    "phase": "running",
                     "run": event.get("run"),
-                    "runs": job.runs,
                     "done": event.get("done"),
                     "total": event.get("total"),
                     "cell": event.get("cell"),
@@ -236,6 +244,11 @@ class RerunStartHandler(RerunHandler):
 
     @tornado.web.authenticated
     async def post(self) -> None:
+        if importlib.util.find_spec("nbclient") is None:
+            raise HTTPError(
+                501,
+                "replaying needs nbclient and ipykernel on the server: pip install 'nbprod[rerun]'",
+            )
         body = self.json_body()
         path = body.get("path")
         location = self.confined(path, "path")

@@ -37,6 +37,7 @@ async def test_a_replay_reports_findings_of_the_editors_content(
     assert job["status"] in ("queued", "running") and job["report"] is None
     job = await wait_for(jp_fetch, job["id"], lambda j: j["status"] in FINISHED)
     assert job["status"] == "done", job
+    assert job["progress"]["phase"] == "finished"
     assert (job["progress"]["done"], job["progress"]["total"]) == (1, 2)  # cell 2 failed
     (finding,) = job["report"]["findings"]
     assert finding["code"] == "NBP110" and finding["filename"] == "work/nb.ipynb"
@@ -62,6 +63,7 @@ async def test_cancel_kills_the_kernel_at_once(
     )
     kernel = int(pid_file.read_text())
     assert job["status"] == "running" and alive(kernel)
+    assert job["progress"]["phase"] == "running" and job["progress"]["cell"] == 1
     response = await jp_fetch("nbprod", "rerun", job["id"], method="DELETE")
     assert json.loads(response.body)["status"] == "cancelled"
     deadline = time.monotonic() + 5
