@@ -368,7 +368,7 @@ async def replay_notebook(
             return result
         result.runs.append(execution)
         if run == 1:
-            result.executed = copy_
+            result.executed = _without_stale_outputs(copy_, execution)
     enabled = _enabled(options, extra_ignores)
     facts = StaticFacts(model)
     findings = _findings(model, mapping, result.runs, facts, options.rtol, display)
@@ -383,6 +383,19 @@ async def replay_notebook(
         key=Finding.sort_key,
     )
     return result
+
+
+def _without_stale_outputs(node: Any, execution: Execution) -> Any:
+    """The executed copy as saved by ``--output``: a code cell that did not run in it (after
+    a failure, or tagged ``skip-execution``) shows no output, not the stored one."""
+    ran = set(execution.executed)
+    if execution.failure is not None and execution.failure.cell is not None:
+        ran.add(execution.failure.cell)
+    for index, cell in enumerate(node.cells):
+        if cell.get("cell_type") == "code" and index not in ran:
+            cell["outputs"] = []
+            cell["execution_count"] = None
+    return node
 
 
 def _outputs(execution: Execution, index: int) -> list[dict[str, Any]]:
