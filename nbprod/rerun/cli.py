@@ -208,6 +208,9 @@ def run(args: argparse.Namespace) -> int:
 
     if importlib.util.find_spec("nbclient") is None:
         return _error("nbprod rerun needs nbclient and ipykernel: pip install 'nbprod[rerun]'")
+    from nbprod.rerun.execute import skip_slow_imports
+
+    skip_slow_imports()
     notebooks: list[Path] = list(args.notebooks)
     parameters: list[str] = []
     for value in args.parameters:

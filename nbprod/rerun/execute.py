@@ -68,6 +68,20 @@ class Execution:
     kernel_pid: int | None = None
 
 
+def skip_slow_imports() -> None:
+    """Keep jsonschema from importing ``rfc3987_syntax``, when that is installed.
+
+    nbclient imports nbformat, whose validator imports jsonschema, which imports
+    ``rfc3987_syntax`` for its "iri" format check if it can: that module compiles a grammar
+    at import time (about 1.5 s, most of a replay's fixed cost). Notebook validation never
+    checks that format. Only this process is affected (kernels are separate processes), and
+    only when nothing imported the module before.
+    """
+    import sys
+
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
 def _error_output(cell: Any) -> dict[str, Any] | None:
     for output in cell.get("outputs", []):
         if output.get("output_type") == "error":

@@ -77,6 +77,9 @@ async def _run(request: dict[str, Any]) -> dict[str, Any]:
 
 
 def main() -> int:
+    from nbprod.rerun.execute import skip_slow_imports
+
+    skip_slow_imports()
     from nbprod.rerun.replay import run_sync
 
     try:
