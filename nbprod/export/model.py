@@ -82,6 +82,7 @@ class Unit:
     code: str
     defines: tuple[str, ...]  # package-level names it binds
     public: tuple[str, ...]  # the subset that goes into ``__all__``
+    reads: frozenset[str] = frozenset()  # global names it reads (the cell's free variables)
 
 
 @dataclass(slots=True)

@@ -36,8 +36,11 @@ class Mutation:
     how: str
 
 
-def find_mutations(module: cst.Module) -> list[Mutation]:
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+def find_mutations(module: cst.Module, wrapper: MetadataWrapper | None = None) -> list[Mutation]:
+    """In-place mutations in ``module``; ``wrapper`` (of ``module``) reuses its metadata."""
+    if wrapper is None:
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    assert wrapper.module is module
     finder = _MutationFinder()
     wrapper.visit(finder)
     return finder.found

@@ -174,7 +174,8 @@ class _Planner:
         assert info.parsed is not None and info.scope is not None
         parts = _Parts()
         known = set(self.ns.aliases)
-        parts.mutations = find_mutations(info.parsed.module)
+        wrapper = info.scope.wrapper if isinstance(info.scope, CellScope) else None
+        parts.mutations = find_mutations(info.parsed.module, wrapper)
         mutated = {m.name for m in parts.mutations}
         for index, stmt in enumerate(info.parsed.module.body):
             kind = classify(stmt, index, info.full, known, mutated)
@@ -271,7 +272,9 @@ class _Planner:
                 if role.public
                 else ()
             )
-            units.append(Unit(info.cell, "copy", code, tuple(names), public))
+            assert isinstance(info.scope, CellScope)
+            reads = frozenset(info.scope.free_names(statements=set(parts.hoisted)))
+            units.append(Unit(info.cell, "copy", code, tuple(names), public, reads))
         if parts.lifted:
             units.append(self._lift(info, parts, role, module_name, live))
         elif role.name is not None:
@@ -322,8 +325,8 @@ class _Planner:
             CodemodContext(),
             name,
             returns,
-            set(free) - set(params),
-            docstring or f"Code of cell {info.cell.number}.",
+            docstring=docstring or f"Code of cell {info.cell.number}.",
+            params=params,
         ).transform_module(lifted)
         if any(n in self.ns.config for n in free):
             var = "config" if "config" not in self.taken else "nb_config"
@@ -344,7 +347,8 @@ class _Planner:
             Lifted(name, module_name, info.position, tuple(params), tuple(returns))
         )
         self.taken.add(name)
-        return Unit(info.cell, "lift", tree.code, (name,), (name,) if role.public else ())
+        public = (name,) if role.public else ()
+        return Unit(info.cell, "lift", tree.code, (name,), public, frozenset(free))
 
     def _check_mutations(
         self, info: CellInfo, parts: _Parts, params: list[str], live: Sequence[CellInfo]
@@ -407,7 +411,7 @@ class _Planner:
         for module in self.plan.modules:
             reads: set[str] = set()
             for unit in module.units:
-                reads |= set(CellScope(cst.parse_module(unit.code)).free_names())
+                reads |= unit.reads
             deps[module.name] = {
                 self.ns.owners[n]
                 for n in reads

@@ -70,6 +70,7 @@ class CellScope:
             wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         module = wrapper.module
         self.module = module
+        self.wrapper = wrapper  # its resolved scopes serve other passes over this module
         self.positions = wrapper.resolve(PositionProvider)
         scopes = {s for s in wrapper.resolve(ScopeProvider).values() if s is not None}
         self._starts = [self._start(stmt) for stmt in module.body]

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import libcst as cst
-from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod import CodemodContext
+
+from nbprod.export.transforms.base import CellTransform
 
 
-class Annotate(VisitorBasedCodemodCommand):
+class Annotate(CellTransform):
     """Annotate ``function``'s parameters and return value from the given types.
 
     The planner infers the types (literal defaults, recorded outputs, annotated

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 import libcst as cst
-from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
-from libcst.metadata import PositionProvider, ScopeProvider
+from libcst.codemod import CodemodContext
 
 from nbprod.export.scope import CellScope
+from nbprod.export.transforms.base import CellTransform
 
 
-class LiftCellToFunction(VisitorBasedCodemodCommand):
+class LiftCellToFunction(CellTransform):
     """Turn top-level notebook code into ``def name(<free variables>): ... return <names>``.
 
     Parameters are the names the cell reads before binding them (libcst scopes),
@@ -22,7 +22,6 @@ class LiftCellToFunction(VisitorBasedCodemodCommand):
     """
 
     DESCRIPTION = "Lift a notebook cell into a function."
-    METADATA_DEPENDENCIES = (ScopeProvider, PositionProvider)
 
     def __init__(
         self,
@@ -31,18 +30,21 @@ class LiftCellToFunction(VisitorBasedCodemodCommand):
         returns: Sequence[str] = (),
         exclude: Collection[str] = (),
         docstring: str | None = None,
+        params: Sequence[str] | None = None,
     ) -> None:
+        """``params``: the parameters, when the caller knows them (spares a scope pass)."""
         super().__init__(context)
         self.name = name
         self.returns = list(returns)
         self.exclude = frozenset(exclude)
         self.docstring = docstring
-        self.params: list[str] = []
+        self.params = None if params is None else list(params)
 
     def visit_Module(self, node: cst.Module) -> bool:
-        wrapper = self.context.wrapper
-        assert wrapper is not None and wrapper.module is node
-        self.params = CellScope(node, wrapper).free_names(self.exclude)
+        if self.params is None:
+            wrapper = self.context.wrapper
+            assert wrapper is not None and wrapper.module is node
+            self.params = CellScope(node, wrapper).free_names(self.exclude)
         return False
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
@@ -65,7 +67,7 @@ class LiftCellToFunction(VisitorBasedCodemodCommand):
             body.append(cst.SimpleStatementLine([cst.Pass()]))
         function = cst.FunctionDef(
             name=cst.Name(self.name),
-            params=cst.Parameters([cst.Param(cst.Name(p)) for p in self.params]),
+            params=cst.Parameters([cst.Param(cst.Name(p)) for p in self.params or ()]),
             body=cst.IndentedBlock(body),
         )
         return updated_node.with_changes(body=[function], header=[])

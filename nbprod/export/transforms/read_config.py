@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Collection
 
 import libcst as cst
-from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod import CodemodContext
 from libcst.metadata import PositionProvider, ScopeProvider
 
 from nbprod.export.scope import CellScope
+from nbprod.export.transforms.base import CellTransform
 
 
-class ReadConfig(VisitorBasedCodemodCommand):
+class ReadConfig(CellTransform):
     """Rewrite free reads of parameter names in ``function`` to ``config.NAME``.
 
     A lifted function gets a ``config: Config = Config()`` parameter, so a caller can
