@@ -5,7 +5,8 @@ What is compared, per code cell:
 - ``stdout`` (all stream output to stdout, joined: the order of stream chunks relative to
   displays is not stable); ``stderr`` is not compared (warnings, logging, progress bars);
 - each ``execute_result`` / ``display_data`` in order, by its most telling representation:
-  an image by presence and pixel size (PNG, JPEG, GIF; SVG by presence), else ``text/plain``,
+  an image by presence and pixel size (PNG, JPEG, GIF, within 10% per dimension; SVG by
+  presence), else ``text/plain``,
   else the MIME type alone (HTML-only, widgets, JavaScript: presence);
 - errors, as ``ename: evalue`` (only met when errors are allowed).
 
@@ -29,6 +30,7 @@ from typing import Any
 from nbprod.rerun.normalise import normalise
 
 ATOL = 1e-12
+IMAGE_TOLERANCE = 0.1  # relative, per dimension
 _NUMBER = re.compile(
     r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w.])|\b(?:nan|NaN|inf|-inf)\b"
 )
@@ -124,6 +126,13 @@ def _jpeg_size(raw: bytes) -> tuple[int, int] | None:
             return int(width), int(height)
         i += 2 + length
     return None
+
+
+def _similar_size(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Within IMAGE_TOLERANCE in each dimension: the inline backend crops figures to their
+    content (``bbox_inches="tight"``), so fonts and library versions move edges by a few pixels;
+    a different figure (another subplot grid, another figsize) changes far more."""
+    return all(abs(p - q) <= IMAGE_TOLERANCE * max(p, q) for p, q in zip(a, b))
 
 
 # -- text with numbers ---------------------------------------------------------
@@ -230,7 +239,7 @@ def compare(before: Sequence[Item], after: Sequence[Item], rtol: float) -> Diffe
         return Difference(summary, tuple(diff[:MAX_DIFF_LINES]))
     for x, y in zip(before, after):
         if x.kind == "image":
-            if x.size is not None and y.size is not None and x.size != y.size:
+            if x.size is not None and y.size is not None and not _similar_size(x.size, y.size):
                 return Difference(
                     "image size differs",
                     (f"- {x.size[0]}×{x.size[1]} pixels", f"+ {y.size[0]}×{y.size[1]} pixels"),
