@@ -31,7 +31,10 @@ from libcst.metadata import (
 )
 
 from nbprod.analysis.cell import CellFacts
+from nbprod.export import libcst_speedup
 from nbprod.export.model import ImportSpec
+
+libcst_speedup.install()
 
 BindingKind = Literal["import", "def", "assign"]
 
