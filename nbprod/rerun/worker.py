@@ -8,7 +8,7 @@ Reads one JSON request on stdin::
 
 and writes JSON lines on stdout: progress events (``{"event": "kernel", "pid": ...}``,
 ``{"event": "cell", "run": 1, "done": 3, "total": 12, ...}``), then exactly one of
-``{"event": "report", "report": <the --format json report>}`` or
+``{"event": "report", "report": <the --format json report>, "notes": [...], "seconds": s}`` or
 ``{"event": "error", "message": ...}``. The server kills this process (and the kernel,
 whose process group it learns from the ``kernel`` event) to cancel.
 """
@@ -61,7 +61,7 @@ async def _run(request: dict[str, Any]) -> dict[str, Any]:
         node = _to_v4(data)
         settings = load_settings(location)
     except (NotebookError, ConfigError) as exc:
-        return report_dict([FileResult(filename, error=str(exc))])
+        return {"report": report_dict([FileResult(filename, error=str(exc))]), "notes": []}
     outcome = await replay_notebook(
         model,
         node,
@@ -71,9 +71,11 @@ async def _run(request: dict[str, Any]) -> dict[str, Any]:
         extra_ignores=[*settings.ignore, *settings.ignores_for(str(location))],
     )
     report: dict[str, Any] = report_dict([outcome.result])
-    report["notes"] = outcome.notes
-    report["seconds"] = round(sum(r.seconds for r in outcome.runs), 3)
-    return report
+    return {
+        "report": report,
+        "notes": outcome.notes,
+        "seconds": round(sum(r.seconds for r in outcome.runs), 3),
+    }
 
 
 def main() -> int:
@@ -84,11 +86,11 @@ def main() -> int:
 
     try:
         request = json.loads(sys.stdin.read())
-        report = run_sync(_run(request))
+        outcome = run_sync(_run(request))
     except Exception as exc:  # reported to the server, which answers with it
         _emit({"event": "error", "message": f"{type(exc).__name__}: {exc}"})
         return 1
-    _emit({"event": "report", "report": report})
+    _emit({"event": "report", **outcome})
     return 0
 
 

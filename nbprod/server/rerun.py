@@ -76,6 +76,7 @@ class Job:
     progress: dict[str, Any] = field(default_factory=dict)
     report: dict[str, Any] | None = None
     error: str | None = None
+    notes: list[str] = field(default_factory=list)
     started: float | None = None
     finished: float | None = None
     kernels: list[tuple[int | None, int | None]] = field(default_factory=list)
@@ -94,6 +95,7 @@ class Job:
                 else {**self.progress, "phase": "finished", "runs": self.runs}
             ),
             "report": self.report,
+            "notes": self.notes,
             "error": self.error,
             "created": self.created,
             "started": self.started,
@@ -194,6 +196,8 @@ class RerunJobs:
                 }
             elif kind == "report":
                 job.report = event.get("report")
+                notes = event.get("notes")
+                job.notes = [str(n) for n in notes] if isinstance(notes, list) else []
             elif kind == "error":
                 job.error = str(event.get("message"))
 

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from tests.conftest import ROOT
@@ -90,6 +91,8 @@ def test_exit_code_is_1_with_findings_and_nothing_on_stderr(batch: dict[str, Any
     assert proc.stderr == ""
     assert batch["report"]["files_checked"] == 7
     assert batch["report"]["errors"] == []
+    schema = json.loads((ROOT / "nbprod" / "schemas" / "report.schema.json").read_text())
+    jsonschema.validate(batch["report"], schema)
 
 
 def test_an_in_order_notebook_reproduces(batch: dict[str, Any]) -> None:

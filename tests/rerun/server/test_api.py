@@ -8,13 +8,17 @@ import time
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from tornado.httpclient import HTTPClientError
+
+from tests.conftest import ROOT
 
 from ..conftest import alive, cell, notebook_json, stdout, write
 from .conftest import wait_for
 
 FINISHED = ("done", "error", "cancelled")
+SCHEMA = ROOT / "nbprod" / "schemas" / "report.schema.json"
 
 
 async def start(jp_fetch: Any, body: dict[str, Any]) -> dict[str, Any]:
@@ -39,6 +43,8 @@ async def test_a_replay_reports_findings_of_the_editors_content(
     assert job["status"] == "done", job
     assert job["progress"]["phase"] == "finished"
     assert (job["progress"]["done"], job["progress"]["total"]) == (1, 2)  # cell 2 failed
+    jsonschema.validate(job["report"], json.loads(SCHEMA.read_text()))  # as --format json
+    assert job["notes"] == []
     (finding,) = job["report"]["findings"]
     assert finding["code"] == "NBP110" and finding["filename"] == "work/nb.ipynb"
     assert (finding["cell_index"], finding["line"], finding["column"]) == (1, 2, 7)
