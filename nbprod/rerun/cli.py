@@ -94,6 +94,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="kernel to run (default: the notebook's kernelspec, else python3)",
     )
     parser.add_argument(
+        "--cwd",
+        type=Path,
+        metavar="DIR",
+        help="working directory of the kernel (default: each notebook's folder)",
+    )
+    parser.add_argument(
         "--allow-errors",
         action="store_true",
         help="run on after a cell raises; errors are then compared like outputs",
@@ -236,9 +242,12 @@ def run(args: argparse.Namespace) -> int:
             repeat=args.repeat,
             select=select,
             ignore=ignore,
+            cwd=args.cwd,
         )
     except UsageError as exc:
         return _error(str(exc))
+    if args.cwd is not None and not args.cwd.is_dir():
+        return _error(f"--cwd {args.cwd}: not a directory")
 
     found = discover(notebooks)
     folder: Path | None = None

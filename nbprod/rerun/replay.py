@@ -57,6 +57,7 @@ class RerunOptions:
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] = ()
     startup_timeout: float = 60.0
+    cwd: Path | None = None  # the kernel's working directory; None: the notebook's folder
 
 
 @dataclass
@@ -319,7 +320,7 @@ async def replay(
     return await replay_notebook(
         model,
         node,
-        path.resolve().parent,
+        options.cwd.resolve() if options.cwd is not None else path.resolve().parent,
         options,
         progress,
         extra_ignores=[*settings.ignore, *settings.ignores_for(str(path))],

@@ -86,6 +86,7 @@ def test_codes_do_not_clash_with_the_static_rules() -> None:
         (["nb.ipynb", "--rtol", "x"], "invalid tolerance"),
         (["nb.ipynb", "--output", "nb.ipynb"], "is the notebook itself"),
         (["broken.ipynb"], "broken.ipynb: error: invalid JSON"),
+        (["nb.ipynb", "--cwd", "nowhere"], "--cwd nowhere: not a directory"),
     ],
 )
 def test_usage_errors_and_unreadable_notebooks_exit_2(
@@ -128,3 +129,13 @@ def test_docs_show_the_current_rule_catalog() -> None:
     from tests.conftest import ROOT
 
     assert rerun_rules_markdown() in (ROOT / "docs" / "rerun.md").read_text(encoding="utf-8")
+
+
+def test_select_and_ignore_pick_replay_rules() -> None:
+    from nbprod.rerun.replay import RerunOptions, _enabled
+
+    assert _enabled(RerunOptions(), ()) == {"NBP110", "NBP111", "NBP112"}
+    assert _enabled(RerunOptions(ignore=("output-differs",)), ()) == {"NBP110", "NBP112"}
+    assert _enabled(RerunOptions(select=("NBP11",), ignore=("NBP112",)), ()) == {"NBP110", "NBP111"}
+    assert _enabled(RerunOptions(select=("NBP111",)), ("NBP1",)) == {"NBP111"}  # specific wins
+    assert _enabled(RerunOptions(), ("ALL",)) == set()  # per-file-ignores

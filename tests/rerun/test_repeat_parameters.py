@@ -59,11 +59,17 @@ def test_parameters_allowed_errors_and_suppression(tmp_path: Path) -> None:
     assert "".join(executed[1]["source"]) == "# Parameters\nepochs = 3\nname = 'tuned'\n"
 
 
-def test_select_ignore_and_exit_zero(tmp_path: Path) -> None:
-    nb = write(tmp_path / "nb.ipynb", cell("print(1)", 1, [stdout("2\n")]))
-    ignored = rerun(nb, "--ignore", "output-differs")
-    assert ignored.returncode == 0, ignored.stdout + ignored.stderr
-    assert ignored.stdout.startswith("All checks passed")
+def test_cwd_is_the_kernels_working_directory(tmp_path: Path) -> None:
+    nb = write(
+        tmp_path / "nb.ipynb",
+        cell("import os\nprint(os.path.basename(os.getcwd()))", 1, [stdout("elsewhere\n")]),
+        cell("print(1)", 2, [stdout("2\n")]),
+    )
+    (tmp_path / "elsewhere").mkdir()
+    proc = rerun(nb, "--cwd", tmp_path / "elsewhere", "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    findings = json.loads(proc.stdout)["findings"]
+    assert [(f["code"], f["cell_index"]) for f in findings] == [("NBP111", 1)]
 
 
 def test_sarif_describes_the_replay_rules(tmp_path: Path) -> None:
