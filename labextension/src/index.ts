@@ -72,6 +72,7 @@ async function reveal(app: JupyterFrontEnd, panel: NotebookPanel, finding: Findi
   notebook.scrollToItem(index, 'center').catch(() => undefined); // superseded by a newer scroll: fine
   const cell: Cell = notebook.widgets[index];
   await cell.ready; // a windowed notebook builds the editor only once the cell is shown
+  await attached(cell); // ... and in 'full' windowing attaches it a frame after the scroll
   if (notebook.isDisposed || notebook.activeCell !== cell || cell instanceof MarkdownCell) {
     return; // another jump came first; a rendered markdown cell has no cursor to place
   }
@@ -81,7 +82,48 @@ async function reveal(app: JupyterFrontEnd, panel: NotebookPanel, finding: Findi
     const line = Math.min(Math.max(finding.line - 1, 0), editor.lineCount - 1);
     editor.setCursorPosition({ line, column: Math.max(finding.column - 1, 0) });
     editor.focus();
+    keepFocus(app, notebook, cell);
   }
+}
+
+/**
+ * While a 'full'-windowed notebook settles its scroll it may detach and re-attach the
+ * cell, which drops the focus to the shell: put it back, for up to a second, unless
+ * the user has put it somewhere else.
+ */
+function keepFocus(app: JupyterFrontEnd, notebook: NotebookPanel['content'], cell: Cell): void {
+  const until = performance.now() + 1000;
+  const poll = (): void => {
+    if (cell.isDisposed || notebook.activeCell !== cell || notebook.mode !== 'edit' || !cell.editor) {
+      return;
+    }
+    const focus = document.activeElement;
+    const dropped = focus === null || focus === document.body || focus === app.shell.node;
+    if (dropped && cell.node.isConnected) {
+      cell.editor.focus();
+    } else if (!dropped && !cell.node.contains(focus)) {
+      return; // the user moved on
+    }
+    if (performance.now() < until) {
+      requestAnimationFrame(poll);
+    }
+  };
+  requestAnimationFrame(poll);
+}
+
+/** Resolves once the cell's node is in the document (focus on a detached node is lost), or after ~1 s. */
+function attached(cell: Cell): Promise<void> {
+  return new Promise(resolve => {
+    let frames = 0;
+    const poll = (): void => {
+      if (cell.node.isConnected || cell.isDisposed || ++frames > 60) {
+        resolve();
+      } else {
+        requestAnimationFrame(poll);
+      }
+    };
+    poll();
+  });
 }
 
 const plugin: JupyterFrontEndPlugin<void> = {

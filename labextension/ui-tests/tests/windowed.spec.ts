@@ -33,6 +33,19 @@ test('marks and jumps work in a windowed 200-cell notebook', async ({ page, tmpP
     () => (window.jupyterapp.shell.currentWidget as NotebookPanel).content.activeCellIndex
   );
   expect(active).toBe(TOGGLE);
+  // the cursor is in the cell, ready to type, even though the cell was attached late
+  await expect
+    .poll(() =>
+      page.evaluate(() => {
+        const notebook = (window.jupyterapp.shell.currentWidget as NotebookPanel).content;
+        return {
+          mode: notebook.mode,
+          focused: notebook.activeCell!.node.contains(document.activeElement),
+          line: notebook.activeCell!.editor!.getCursorPosition().line
+        };
+      })
+    )
+    .toEqual({ mode: 'edit', focused: true, line: 0 });
 
   // move away and come back: out of view the cell is hidden (code cells are kept in the
   // DOM with display: none once rendered), and its mark is still right when it returns
