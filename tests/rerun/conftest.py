@@ -28,6 +28,25 @@ pytest.importorskip(
 KERNELSPEC = {"name": "python3", "language": "python", "display_name": "Python 3"}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def python3_is_this_interpreter(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Kernel ``python3`` runs this interpreter (ipykernel from the test venv), even where a
+    user-level kernelspec named python3 points elsewhere: JUPYTER_PATH is searched first."""
+    root = tmp_path_factory.mktemp("jupyter-path")
+    spec = root / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    kernel = {"argv": argv, "display_name": "Python 3 (nbprod tests)", "language": "python"}
+    (spec / "kernel.json").write_text(json.dumps(kernel), encoding="utf-8")
+    before = os.environ.get("JUPYTER_PATH")
+    os.environ["JUPYTER_PATH"] = os.pathsep.join([str(root), *([before] if before else [])])
+    yield
+    if before is None:
+        os.environ.pop("JUPYTER_PATH", None)
+    else:
+        os.environ["JUPYTER_PATH"] = before
+
+
 def stdout(text: str) -> dict[str, Any]:
     return {"output_type": "stream", "name": "stdout", "text": text}
 

@@ -139,3 +139,11 @@ def test_select_and_ignore_pick_replay_rules() -> None:
     assert _enabled(RerunOptions(select=("NBP11",), ignore=("NBP112",)), ()) == {"NBP110", "NBP111"}
     assert _enabled(RerunOptions(select=("NBP111",)), ("NBP1",)) == {"NBP111"}  # specific wins
     assert _enabled(RerunOptions(), ("ALL",)) == set()  # per-file-ignores
+
+
+def test_python3_resolves_to_this_interpreter() -> None:
+    import sys
+
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    assert KernelSpecManager().get_kernel_spec("python3").argv[0] == sys.executable
