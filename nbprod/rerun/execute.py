@@ -26,9 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-FailureKind = Literal["error", "input", "timeout", "total-timeout", "dead", "start"]
+FailureKind = Literal["error", "input", "timeout", "total-timeout", "dead", "start", "output"]
 Progress = Callable[[dict[str, Any]], None]
 
+MAX_OUTPUT_BYTES = 20 * 1024 * 1024  # per cell: more is a runaway print loop, not a result
 _GRACE = 10.0  # seconds past a limit before the outer guard cancels nbclient itself
 _INPUT_ERRORS = frozenset({"StdinNotImplementedError"})
 
@@ -160,8 +161,25 @@ async def execute(
             return min(options.timeout, left)
         return options.timeout or left
 
+    class Client(NotebookClient):
+        """Counts each cell's output; past MAX_OUTPUT_BYTES the kernel is killed."""
+
+        output_bytes = 0
+        overflowed = False
+
+        def process_message(self, msg: dict[str, Any], cell: Any, cell_index: int) -> Any:
+            if msg.get("msg_type") in ("stream", "display_data", "execute_result", "error"):
+                if self.overflowed:
+                    return None
+                self.output_bytes += _size(msg.get("content"))
+                if self.output_bytes > MAX_OUTPUT_BYTES:
+                    self.overflowed = True
+                    kill_process_tree(*_kernel_process(km))
+                    return None
+            return super().process_message(msg, cell, cell_index)
+
     km = AsyncKernelManager(kernel_name=options.kernel_name)
-    client = NotebookClient(
+    client = Client(
         nb,
         km=km,
         kernel_name=options.kernel_name,
@@ -229,6 +247,7 @@ async def execute(
                     result.failure = _limit_failure(options, index, total=True)
                     break
                 count += 1
+                client.output_bytes = 0
                 began = time.monotonic()
                 try:
                     guard = None if limit is None else limit + _GRACE
@@ -242,6 +261,15 @@ async def execute(
                     break
                 except DeadKernelError:
                     result.cell_seconds += time.monotonic() - began
+                    if client.overflowed:
+                        result.failure = Failure(
+                            "output",
+                            index,
+                            detail=f"the cell's output passed {MAX_OUTPUT_BYTES >> 20} MB"
+                            " (a runaway loop?); the kernel was killed",
+                            execution_count=count,
+                        )
+                        break
                     code = await _exit_code(km)
                     tail = _tail(stderr)
                     detail = f"exit code {code}" if code is not None else ""
@@ -279,6 +307,20 @@ async def execute(
             await _stop(client, km, pid, pgid)
             result.seconds = time.monotonic() - started
     return result
+
+
+def _size(content: Any) -> int:
+    """Roughly how many bytes an output message adds to the notebook."""
+    if not isinstance(content, dict):
+        return 0
+    size = len(str(content.get("text", "")))
+    data = content.get("data")
+    if isinstance(data, dict):
+        size += sum(len(v) if isinstance(v, str) else len(str(v)) for v in data.values())
+    traceback = content.get("traceback")
+    if isinstance(traceback, list):
+        size += sum(len(str(line)) for line in traceback)
+    return size
 
 
 def _nbclient_timeout(limit: float | None) -> int | None:

@@ -235,6 +235,8 @@ def _describe(failure: Failure) -> str:
         return "the kernel died while running this cell" + (
             f" ({failure.detail})" if failure.detail else ""
         )
+    if failure.kind == "output":
+        return failure.detail
     if failure.kind in ("timeout", "total-timeout"):
         return f"{failure.detail}; the kernel and its processes were killed"
     return failure.detail

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from nbprod.engine import FileResult
 from nbprod.findings import ChecklistArea, Finding, Severity
 from nbprod.reporters import reporter
@@ -99,3 +101,17 @@ def test_text_and_github_reporters_print_replay_findings(tmp_path: Path) -> None
     assert "    - 46\n    + 45\n" in text.getvalue()
     assert github.getvalue().startswith("::warning file=nb.ipynb,title=NBP111 [output-differs]::")
     assert "%0A    - 46" in github.getvalue()
+
+
+def test_a_runaway_print_loop_is_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    import nbprod.rerun.execute as execute
+    from nbprod.rerun.replay import RerunOptions, replay
+
+    monkeypatch.setattr(execute, "MAX_OUTPUT_BYTES", 1 << 20)
+    nb = write(tmp_path / "flood.ipynb", cell("while True:\n    print('x' * 1000)"), cell("1"))
+    outcome = asyncio.run(replay(nb, "flood.ipynb", RerunOptions(timeout=60)))
+    (finding,) = outcome.result.findings
+    assert finding.code == "NBP110" and finding.cell_index == 0
+    assert "output passed 1 MB" in finding.message
