@@ -197,7 +197,7 @@ def run(args: argparse.Namespace) -> int:
     import importlib.util
 
     from nbprod.discovery import discover, display_name
-    from nbprod.engine import FileResult
+    from nbprod.engine import FileResult, internal_error
     from nbprod.reporters import clean
     from nbprod.rerun.replay import (
         Interrupted,
@@ -273,7 +273,12 @@ def run(args: argparse.Namespace) -> int:
     async def one(notebook: Path, slots: asyncio.Semaphore) -> Replay:
         name = display_name(notebook)
         async with slots:
-            outcome: Replay = await replay(notebook, name, options, status.watch(name))
+            try:
+                outcome: Replay = await replay(notebook, name, options, status.watch(name))
+            except Exception as exc:  # a bug in nbprod: this file's error, not the run's end
+                if os.environ.get("NBPROD_DEBUG"):
+                    raise
+                outcome = Replay(FileResult(name, error=internal_error("the replay", exc)))
         status.finished()
         if args.output is not None and outcome.executed is not None:
             target = _output_path(args.output, notebook, folder)
