@@ -56,7 +56,9 @@ class ResultCache:
         return cls(Path(os.environ.get(CACHE_DIR_ENV) or DEFAULT_DIR))
 
     def _entry(self, path: Path, settings: Settings) -> Path:
-        key = hashlib.sha256(f"{path.resolve()}\0{settings!r}".encode("utf-8", "surrogatepass"))
+        key = hashlib.sha256(
+            f"{os.path.abspath(path)}\0{settings!r}".encode("utf-8", "surrogatepass")
+        )
         name = key.hexdigest()
         return self.root / name[:2] / f"{name}.json"
 
@@ -72,9 +74,7 @@ class ResultCache:
         except (OSError, ValueError, KeyError, TypeError):
             return None  # no entry, a stale format or a torn file: check it
 
-    def put(
-        self, path: Path, settings: Settings, result: FileResult, stat: os.stat_result
-    ) -> None:
+    def put(self, path: Path, settings: Settings, result: FileResult, stat: os.stat_result) -> None:
         """Remember ``result``, computed from the file as ``stat`` (taken before) found it."""
         if result.error is not None:
             return
