@@ -147,3 +147,63 @@ def test_python3_resolves_to_this_interpreter() -> None:
     from jupyter_client.kernelspec import KernelSpecManager
 
     assert KernelSpecManager().get_kernel_spec("python3").argv[0] == sys.executable
+
+
+def test_executed_copies_are_written_atomically(tmp_path: Path) -> None:
+    from nbprod.rerun.replay import write_atomically
+
+    target = tmp_path / "sub" / "out.ipynb"
+    write_atomically(target, "first\n")
+    target.chmod(0o640)
+    write_atomically(target, "second\n")
+    assert target.read_text() == "second\n"
+    assert target.stat().st_mode & 0o777 == 0o640  # an existing file keeps its mode
+    assert [p.name for p in target.parent.iterdir()] == ["out.ipynb"]
+
+
+def test_output_is_a_file_for_one_notebook_and_a_folder_otherwise(tmp_path: Path) -> None:
+    from nbprod.rerun.cli import _output_folder, _output_path
+
+    a = write(tmp_path / "a" / "nb.ipynb", cell("1"))
+    b = write(tmp_path / "b" / "nb.ipynb", cell("1"))
+    assert _output_folder(tmp_path / "out.ipynb", [a], [a]) is None
+    assert _output_path(tmp_path / "out.ipynb", a, None) == tmp_path / "out.ipynb"
+    folder = _output_folder(tmp_path / "out", [a, b], [a, b])
+    assert folder == tmp_path.resolve()
+    assert _output_path(tmp_path / "out", b, folder) == tmp_path / "out" / "b" / "nb.ipynb"
+    assert _output_folder(tmp_path / "out", [a], [tmp_path / "a"]) is not None  # a folder given
+
+
+def test_a_python_notebook_whose_kernel_is_missing_runs_in_python3() -> None:
+    from nbprod.rerun.replay import choose_kernel
+
+    node = _to_v4(notebook_json(cell("1")))
+    node.metadata["kernelspec"] = {"name": "conda-env-old-py", "language": "python"}
+    kernel, note = choose_kernel(node, None, is_python=True)
+    assert kernel == "python3" and note is not None and "conda-env-old-py" in note
+    assert choose_kernel(node, "other", is_python=True) == ("other", None)  # --kernel wins
+    assert choose_kernel(node, None, is_python=False) == ("conda-env-old-py", None)
+
+
+@pytest.mark.parametrize(
+    "ename, evalue, expected",
+    [
+        ("ModuleNotFoundError", "No module named 'xgboost'", "'xgboost' is not installed"),
+        ("FileNotFoundError", "[Errno 2] No such file or directory: 'data/x.csv'",
+         "'data/x.csv' does not exist relative to the notebook's folder"),
+        ("FileNotFoundError", "[Errno 2] No such file or directory: '/Users/ann/x.csv'",
+         "absolute path"),
+        ("URLError", "<urlopen error [Errno -2] Name or service not known>", "needs the network"),
+        ("StdinNotImplementedError", "raw_input was called", "asks for input"),
+        ("NameError", "name 'model' is not defined", "only defined in cell 3"),
+        ("NameError", "name 'ghost' is not defined", "defined in no cell"),
+    ],
+)  # fmt: skip
+def test_likely_causes_of_a_failure(ename: str, evalue: str, expected: str) -> None:
+    from nbprod.notebook.load import notebook_from_data
+    from nbprod.rerun.causes import StaticFacts
+
+    data = notebook_json(cell("import os", 1), cell("model.fit(ghost)", 3), cell("model = 1", 2))
+    facts = StaticFacts(notebook_from_data(data, "nb.ipynb"))
+    cause = facts.failure_cause(1, ename, evalue)
+    assert cause is not None and expected in cause, cause

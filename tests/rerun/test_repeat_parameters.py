@@ -115,3 +115,17 @@ def test_a_runaway_print_loop_is_stopped(tmp_path: Path, monkeypatch: pytest.Mon
     (finding,) = outcome.result.findings
     assert finding.code == "NBP110" and finding.cell_index == 0
     assert "output passed 1 MB" in finding.message
+
+
+def test_a_cell_that_fails_in_one_run_only_is_nondeterministic(tmp_path: Path) -> None:
+    # the second run finds the file the first one wrote: a failure only run 2 sees
+    nb = write(
+        tmp_path / "flaky.ipynb",
+        cell("import os\nif os.path.exists('ran'):\n    raise RuntimeError('second time')\n"
+             "open('ran', 'w').close()", 1),  # fmt: skip
+    )
+    proc = rerun(nb, "--repeat", "2", "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    (finding,) = json.loads(proc.stdout)["findings"]
+    assert finding["code"] == "NBP112"
+    assert finding["message"] == "fails in run 2 but not in run 1: RuntimeError: second time"
