@@ -125,3 +125,18 @@ async def test_every_replay_endpoint_requires_authentication(
     url = f"{jp_base_url}nbprod/{path}"
     response = await http_server_client.fetch(url, method=method, body=body, raise_error=False)
     assert response.code == 403
+
+
+async def test_replays_beyond_the_queue_get_429(
+    rerun_api: Any, jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    point = rerun_api.extension_manager.extension_points["nbprod"]
+    point.app.rerun_jobs.settings.max_queued = 1
+    write(jp_root_dir / "slow.ipynb", cell("import time\ntime.sleep(300)"))
+    job = await start(jp_fetch, {"path": "slow.ipynb"})
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("nbprod", "rerun", method="POST", body=json.dumps({"path": "slow.ipynb"}))
+    assert info.value.code == 429
+    await jp_fetch("nbprod", "rerun", job["id"], method="DELETE")
+    job = await wait_for(jp_fetch, job["id"], lambda j: j["status"] in FINISHED)
+    assert job["status"] == "cancelled"
