@@ -149,6 +149,15 @@ async def execute(
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     result = Execution(nb)
+    runnable = [
+        c
+        for c in nb.cells
+        if c.cell_type == "code"
+        and c.source.strip()
+        and "skip-execution" not in c.metadata.get("tags", [])
+    ]
+    if not runnable:  # nothing to run (an exercise template, a text-only notebook): no kernel
+        return result
     started = time.monotonic()
     deadline = started + options.total_timeout if options.total_timeout else None
 

@@ -207,3 +207,18 @@ def test_likely_causes_of_a_failure(ename: str, evalue: str, expected: str) -> N
     facts = StaticFacts(notebook_from_data(data, "nb.ipynb"))
     cause = facts.failure_cause(1, ename, evalue)
     assert cause is not None and expected in cause, cause
+
+
+def test_a_notebook_with_no_code_to_run_needs_no_kernel(tmp_path: Path) -> None:
+    import asyncio
+    import time
+
+    from nbprod.rerun.replay import RerunOptions, replay
+
+    stored = [{"output_type": "stream", "name": "stdout", "text": "kept\n"}]
+    nb = write(tmp_path / "empty.ipynb", cell("", 1, stored), cell("  \n", 2))
+    started = time.monotonic()
+    outcome = asyncio.run(replay(nb, "empty.ipynb", RerunOptions(kernel="no-such-kernel")))
+    assert time.monotonic() - started < 2
+    assert outcome.result.error is None
+    assert outcome.result.findings == []  # an empty cell is never run, so never compared
