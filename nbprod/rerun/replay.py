@@ -340,6 +340,9 @@ async def replay_notebook(
     """Replay an already loaded notebook (the server passes the editor's JSON)."""
     display = model.filename
     kernel, kernel_note = choose_kernel(node, options.kernel, model.is_python)
+    if not model.is_python and options.kernel is None and kernel not in installed_kernels():
+        reason = f"its kernel '{kernel}' ({model.language}) is not installed here"
+        return Replay(FileResult(display, skipped=reason))
     mapping, note = _inject(node, options.parameters)
     exec_options = ExecOptions(
         kernel_name=kernel,

@@ -222,3 +222,19 @@ def test_a_notebook_with_no_code_to_run_needs_no_kernel(tmp_path: Path) -> None:
     assert time.monotonic() - started < 2
     assert outcome.result.error is None
     assert outcome.result.findings == []  # an empty cell is never run, so never compared
+
+
+def test_a_notebook_in_another_language_without_its_kernel_is_skipped(tmp_path: Path) -> None:
+    import asyncio
+
+    from nbprod.rerun.replay import RerunOptions, replay
+
+    data = notebook_json(cell("x <- 1"))
+    data["metadata"] = {
+        "kernelspec": {"name": "ir", "language": "R"},
+        "language_info": {"name": "R"},
+    }
+    nb = tmp_path / "r.ipynb"
+    nb.write_text(json.dumps(data), encoding="utf-8")
+    outcome = asyncio.run(replay(nb, "r.ipynb", RerunOptions()))
+    assert outcome.result.skipped == "its kernel 'ir' (R) is not installed here"
