@@ -166,6 +166,7 @@ class RerunJobs:
             await asyncio.wait_for(self._read(job, process.stdout), deadline)
         except asyncio.TimeoutError:
             job.status, job.error = "error", f"the replay took longer than {deadline:g} s"
+            self._kill(job)
         await process.wait()
         if job.status == "running":
             if job.report is not None:
