@@ -3,6 +3,8 @@
 Each magic, shell or help line becomes ``pass`` (or the code it wraps, for
 ``%time``-like magics) at the same indentation, so line numbers never move; the
 column shift of unwrapped code is recorded so findings point at the user's text.
+A one-line cell such as ``pip install pandas`` is a magic too, as IPython's automagic
+makes it (see :func:`_automagic`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,20 @@ _ASSIGN_MAGIC = re.compile(
     r"(?P<lhs>[ \t]*[A-Za-z_][\w.\[\]'\", \t()*]*?[ \t]*=[ \t]*)(?P<sigil>%{1,2}|!{1,2})(?P<body>.*)"
 )
 _HELP = re.compile(r"(?P<indent>[ \t]*)(\?{1,2}[\w.]+|[\w.()\[\]]+\?{1,2})[ \t]*")
+
+# IPython's line magics (and aliases, which are magics too) in a Jupyter kernel; with
+# automagic on (the default) a cell of one line calls them without the `%`.
+AUTOMAGICS = frozenset(
+    """alias alias_magic autoawait autocall automagic bookmark cat cd clear code_wrap colors
+    conda config connect_info cp debug dhist dirs doctest_mode ed edit env gui hist history
+    killbgscripts ldir less lf lk ll load load_ext loadpy logoff logon logstart logstate
+    logstop ls lsmagic lx macro magic mamba man matplotlib micromamba mkdir more mv notebook
+    page pastebin pdb pdef pdoc pfile pinfo pinfo2 pip popd pprint precision prun psearch
+    psource pushd pwd pycat pylab qtconsole quickref recall rehashx reload_ext rep rerun
+    reset reset_selective rm rmdir run save sc set_env store sx system tb time timeit
+    unalias unload_ext uv who who_ls whos xdel xmode""".split()
+)
+_AUTOMAGIC = re.compile(r"(?P<indent>[ \t]*)(?P<name>[A-Za-z_]\w*)(?P<rest>(?:[ \t].*)?)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +74,12 @@ def mask(source: str) -> MaskedSource:
     lines = source.split("\n")
     out = MaskedSource(text=source)
     _dedent(lines, out)
-    # IPython runs `%%magic` cells even when comment lines come first.
-    first = next(
-        (i for i, ln in enumerate(lines) if ln.strip() and not ln.lstrip().startswith("#")), None
-    )
+    if _automagic(lines, out):
+        out.text = "\n".join(lines)
+        return out
+    # A cell magic must be the first line; IPython drops blank lines before it, but not
+    # comments (after a comment, `%%sql` is a line magic and the query a syntax error).
+    first = next((i for i, ln in enumerate(lines) if ln.strip()), None)
     if first is not None and lines[first].startswith("%%"):
         name, _, args = lines[first][2:].partition(" ")
         target = _capture_target(args) if name == "capture" else None
@@ -83,6 +101,27 @@ def mask(source: str) -> MaskedSource:
             lines[i] = masked
     out.text = "\n".join(lines)
     return out
+
+
+def _automagic(lines: list[str], out: MaskedSource) -> bool:
+    """Mask a one-line cell that IPython runs as a magic without its `%`.
+
+    IPython applies automagic only to a cell of a single line (after dropping blank
+    lines) whose first word names a line magic. ``mask`` runs only on cells Python cannot
+    parse, so a line that is Python (``ls = 1``, or ``ls -l`` with a variable ``ls``)
+    never gets here.
+    """
+    content = [i for i, line in enumerate(lines) if line.strip()]
+    if len(content) != 1:
+        return False
+    index = content[0]
+    m = _AUTOMAGIC.fullmatch(lines[index].rstrip())
+    if m is None or m["name"] not in AUTOMAGICS:
+        return False
+    column = len(m["indent"])
+    out.magics.append(Magic("line", m["name"], m["rest"].strip(), index + 1, column + 1))
+    lines[index] = m["indent"] + "pass"
+    return True
 
 
 def _joined(lines: list[str], start: int) -> str:

@@ -9,18 +9,18 @@ from nbprod.rules.base import Invalid, Rule, code_cell, markdown_cell
 
 class EmptyCell(Rule):
     """## What it does
-    Flags code and markdown cells that contain nothing but whitespace, including the
-    empty cell Jupyter leaves at the end of a notebook. Raw cells and tagged cells (an
-    empty `parameters` cell papermill injects after) are left alone.
+    Flags code and markdown cells that contain nothing but whitespace. Left alone: the
+    empty, never-run code cell Jupyter itself keeps at the end of a notebook, raw cells,
+    and tagged cells (an empty `parameters` cell papermill injects after).
 
     ## Why is this bad?
     Empty cells are leftovers of editing: they add noise to the notebook, its diffs and
-    any code exported from it, and an empty cell at the end is where the next,
-    undocumented experiment starts.
+    any code exported from it.
 
     ## Example
         [5] model.fit(X_train, y_train)
         [ ]
+        [6] print(model.score(X_test, y_test))
 
     ## Use instead
     Delete the empty cells before committing.
@@ -35,18 +35,26 @@ class EmptyCell(Rule):
     valid = [
         ["x = 1", markdown_cell("# Title"), "# a comment is content\n"],
         [code_cell("", count=None, tags=["parameters"]), "x = 1"],
+        # the empty cell Jupyter keeps at the end of every notebook
+        ["x = 1", code_cell("", count=None)],
     ]
     invalid = [
         Invalid(
             ["x = 1", code_cell("  \n\t", count=None), "y = 2", code_cell("", count=None)],
-            at=[(1, 1), (3, 1)],
+            at=[(1, 1)],
         ),
         Invalid([markdown_cell("\n\n"), "x = 1"], at=[(0, 1)]),
+        # two at the end: the last is Jupyter's, the one before is a leftover
+        Invalid(["x = 1", code_cell("", count=None), code_cell("", count=None)], at=[(1, 1)]),
+        # run while empty: not Jupyter's placeholder
+        Invalid(["x = 1", code_cell("", count=2)], at=[(1, 1)]),
     ]
 
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
         cells = nb.notebook.cells
         for cell in cells:
-            if cell.kind in ("code", "markdown") and not cell.source.strip() and not cell.tags:
-                where = " at the end of the notebook" if cell.index == len(cells) - 1 else ""
-                yield self.finding(nb, cell, f"empty {cell.kind} cell{where}: delete it", 1, 1)
+            if cell.kind not in ("code", "markdown") or cell.source.strip() or cell.tags:
+                continue
+            if cell.index == len(cells) - 1 and cell.kind == "code" and not cell.execution_count:
+                continue  # Jupyter's own placeholder at the end
+            yield self.finding(nb, cell, f"empty {cell.kind} cell: delete it", 1, 1)
