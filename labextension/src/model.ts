@@ -189,8 +189,8 @@ export interface INotebookHandle {
   readonly path: string;
   /** The notebook's content is loaded (before that the editor shows a placeholder). */
   readonly ready: boolean;
-  /** The notebook JSON as the frontend holds it, unsaved edits included. */
-  toJSONBlob(): Blob;
+  /** The notebook JSON as the frontend holds it, unsaved edits included, as UTF-8. */
+  toJSONBytes(): Uint8Array;
   /** Cell ids in document order (cheap: no sources). */
   cellIds(): string[];
   cells(): ILiveCell[];
@@ -624,7 +624,7 @@ export class ChecklistModel implements IDisposable {
     this._emit(state);
     const { handle } = state;
     try {
-      const report = await this._client.check(handle.path, handle.toJSONBlob(), controller.signal);
+      const report = await this._client.check(handle.path, handle.toJSONBytes(), controller.signal);
       if (state.isDisposed || generation !== state.generation) {
         return;
       }

@@ -12,9 +12,12 @@ import { ChecklistModel, INotebookHandle } from './model';
 
 type ISharedCell = ICellModel['sharedModel'];
 
+const COMMA = new Uint8Array([0x2c]); // ,
+const CLOSE = new Uint8Array([0x5d, 0x7d]); // ]}
+
 export class PanelHandle implements INotebookHandle {
   /** Each cell's JSON, until the cell changes: a check re-serialises only edited cells. */
-  private _cellJson = new WeakMap<ISharedCell, Blob>();
+  private _cellJson = new WeakMap<ISharedCell, Uint8Array>();
   private _watched = new WeakSet<ISharedCell>();
 
   constructor(readonly panel: NotebookPanel) {}
@@ -32,39 +35,54 @@ export class PanelHandle implements INotebookHandle {
   }
 
   /**
-   * The notebook JSON, composed from one cached Blob per cell: a check encodes only the
-   * cells edited since the last one. Always as nbformat 4.5 with the cell ids JupyterLab
-   * uses (`model.toJSON()` drops them for 4.0-4.4 files), so every finding names its cell
-   * by id and stays on it when cells move.
+   * The notebook JSON as UTF-8, copied together from one cached encoding per cell: a
+   * check encodes only the cells edited since the last one (a memcpy of the rest is
+   * cheap; serialising megabytes of outputs again is not). Always as nbformat 4.5 with the
+   * cell ids JupyterLab uses (`model.toJSON()` drops them for 4.0-4.4 files), so every
+   * finding names its cell by id and stays on it when cells move.
    */
-  toJSONBlob(): Blob {
+  toJSONBytes(): Uint8Array {
+    const encoder = new TextEncoder();
     const shared = this.panel.content.model?.sharedModel;
     if (!shared) {
-      return new Blob(['{"cells":[],"metadata":{},"nbformat":4,"nbformat_minor":5}']);
+      return encoder.encode('{"cells":[],"metadata":{},"nbformat":4,"nbformat_minor":5}');
     }
-    const parts: BlobPart[] = [];
     const upgrade = shared.nbformat === 4 && shared.nbformat_minor < 5;
     const head = JSON.stringify({
       metadata: shared.metadata,
       nbformat: shared.nbformat,
       nbformat_minor: upgrade ? 5 : shared.nbformat_minor
     });
-    parts.push(`${head.slice(0, -1)},"cells":[`);
+    const parts: Uint8Array[] = [encoder.encode(`${head.slice(0, -1)},"cells":[`)];
+    let size = parts[0].length + 2; // + "]}"
     shared.cells.forEach((cell, k) => {
-      let blob = this._cellJson.get(cell);
-      if (blob === undefined) {
-        blob = new Blob([JSON.stringify(cell.toJSON())]);
-        this._cellJson.set(cell, blob);
+      let bytes = this._cellJson.get(cell);
+      if (bytes === undefined) {
+        bytes = encoder.encode((k === 0 ? '' : ',') + JSON.stringify(cell.toJSON()));
+        this._cellJson.set(cell, bytes);
         if (!this._watched.has(cell)) {
           this._watched.add(cell);
           // any change (source, outputs, metadata): drop the cached JSON; nothing else per keystroke
           cell.changed.connect(this._invalidate, this);
         }
       }
-      parts.push(...(k === 0 ? [blob] : [',', blob]));
+      if (k === 0 && bytes[0] === 0x2c) {
+        bytes = bytes.subarray(1); // a cell that moved to the top: no comma before it
+      } else if (k > 0 && bytes[0] !== 0x2c) {
+        parts.push(COMMA);
+        size++;
+      }
+      parts.push(bytes);
+      size += bytes.length;
     });
-    parts.push(']}');
-    return new Blob(parts, { type: 'application/json' });
+    const body = new Uint8Array(size);
+    let at = 0;
+    for (const part of parts) {
+      body.set(part, at);
+      at += part.length;
+    }
+    body.set(CLOSE, at);
+    return body;
   }
 
   cellIds(): string[] {

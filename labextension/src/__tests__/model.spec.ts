@@ -42,11 +42,10 @@ class FakeNotebook implements INotebookHandle {
     public cellList: ILiveCell[],
     public ready = true
   ) {}
-  /** What the last toJSONBlob() held, readable without awaiting the Blob. */
-  sent = '';
-  toJSONBlob(): Blob {
-    this.sent = JSON.stringify({ cells: this.cellList.map(c => ({ id: c.id, source: c.source })) });
-    return new Blob([this.sent]);
+  toJSONBytes(): Uint8Array {
+    return new TextEncoder().encode(
+      JSON.stringify({ cells: this.cellList.map(c => ({ id: c.id, source: c.source })) })
+    );
   }
   cellIds(): string[] {
     return this.cellList.map(c => c.id);
@@ -58,8 +57,9 @@ class FakeNotebook implements INotebookHandle {
 
 /** A server whose answers the test releases by hand, in any order. */
 class FakeClient implements INbprodApi {
-  calls: Array<{ path: string; notebook: Blob; resolve: (r: CheckReport) => void; reject: (e: Error) => void }> = [];
-  check(path: string, notebook: Blob): Promise<CheckReport> {
+  calls: Array<{ path: string; notebook: Uint8Array; resolve: (r: CheckReport) => void; reject: (e: Error) => void }> =
+    [];
+  check(path: string, notebook: Uint8Array): Promise<CheckReport> {
     return new Promise((resolve, reject) => this.calls.push({ path, notebook, resolve, reject }));
   }
   async rules(): Promise<RuleInfo[]> {
@@ -372,8 +372,8 @@ describe('first check waits for the content', () => {
     nb.ready = true;
     model.contentReady(nb);
     expect(client.calls).toHaveLength(1);
-    expect(client.calls[0].notebook.size).toBe(nb.sent.length);
-    expect(JSON.parse(nb.sent).cells.map((c: { id: string }) => c.id)).toEqual(['a', 'b']);
+    const sent = JSON.parse(new TextDecoder().decode(client.calls[0].notebook));
+    expect(sent.cells.map((c: { id: string }) => c.id)).toEqual(['a', 'b']);
     expect(model.view()).toMatchObject({ status: 'checking', loaded: false });
     client.calls[0].resolve(report([finding({ cell_id: 'a' })]));
     await settle();
