@@ -11,7 +11,8 @@ class ExecutionGaps(Rule):
     """## What it does
     Flags execution counts that skip numbers: the first count is not 1, or a number
     between two counts is missing. It reports once per notebook, at the first gap,
-    with the total number of missing executions.
+    with the total number of missing executions, when at least `min-missing` (default
+    3) executions are missing: one or two are usually a cell run twice while editing.
 
     ## Why is this bad?
     A skipped count is an execution that is not in the notebook: a cell that was run
@@ -31,6 +32,7 @@ class ExecutionGaps(Rule):
     area = ChecklistArea.EXECUTION
     severity = Severity.WARNING
     checklist_item = "Reproducible results: the notebook runs top to bottom in one kernel"
+    options = {"min-missing": 3}
 
     valid = [
         ["a = 1", "b = 2", "c = 3"],
@@ -38,10 +40,15 @@ class ExecutionGaps(Rule):
         # out of order but complete: NBP101's business, not a gap
         [code_cell("a = 1", count=2), code_cell("b = 2", count=1)],
         [code_cell("a = 1", count=0), code_cell("b = 2", count=0)],  # placeholder counts: NBP101
+        # a cell re-run once or twice while editing: not worth a warning
+        [code_cell("a = 1", count=1), code_cell("b = 2", count=3), code_cell("c = 3", count=5)],
+        [code_cell("a = 1", count=2), code_cell("b = 2", count=3)],
     ]
     invalid = [
-        Invalid([code_cell("a = 1", count=1), code_cell("b = 2", count=4)], at=[(1, 1)]),
+        Invalid([code_cell("a = 1", count=1), code_cell("b = 2", count=5)], at=[(1, 1)]),
         Invalid([code_cell("a = 1", count=5), code_cell("b = 2", count=6)], at=[(0, 1)]),
+        # small gaps add up
+        Invalid([code_cell(f"x{i} = {i}", count=2 * i + 1) for i in range(4)], at=[(1, 1)]),
     ]
 
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
@@ -51,7 +58,7 @@ class ExecutionGaps(Rule):
         by_count = sorted(executed, key=lambda c: (c.execution_count or 0, c.index))
         counts = [c.execution_count or 0 for c in by_count]
         missing = sum(max(b - a - 1, 0) for a, b in zip(counts, counts[1:])) + max(counts[0] - 1, 0)
-        if missing:
+        if missing and missing >= int(self.option("min-missing")):
             if counts[0] != 1:
                 cell, detail = by_count[0], f"the first execution count is [{counts[0]}], not [1]"
             else:

@@ -14,7 +14,8 @@ _NOT_HYPERPARAMETERS = frozenset(
      "verbosity", "silent", "workers", "use_multiprocessing", "max_queue_size", "max_iter",
      "validation_split", "validation_steps", "validation_freq", "steps_per_epoch",
      "initial_epoch", "gpu_id", "device", "cache_size", "input_shape", "input_dim",
-     "num_classes", "n_classes", "classes", "num_labels", "num_outputs"}
+     "num_classes", "n_classes", "classes", "num_labels", "num_outputs", "tol", "cv",
+     "n_init"}
 )  # fmt: skip
 # Constructors of neural networks take architecture and data shapes, set per problem;
 # their hyper-parameters are in the layers and in the training call.
@@ -27,13 +28,14 @@ class HardcodedHyperparameters(Rule):
     Flags numeric hyper-parameters passed inline to a model constructor or training call.
 
     `RandomForestClassifier(n_estimators=300, max_depth=12)`,
-    `model.fit(x, y, epochs=20, batch_size=128)`, `xgb.train(params, d, num_boost_round=50)`:
-    one finding per call, listing the literals. Names (from a `parameters`-tagged cell, a
-    config dict or dataclass, a constant) are never reported, nor arguments that do not
-    change what is learned (`random_state`, `n_jobs`, `verbose`, `max_iter`,
-    `validation_split`, `input_shape`, `num_classes`, ...), nor Keras layers, network
-    constructors (`keras.applications.VGG16(...)`, notebook model classes) or
-    `DummyClassifier`.
+    `model.fit(x, y, learning_rate=0.01)`, `xgb.train(params, d, num_boost_round=50)`:
+    one finding per cell, listing every call and its literals. Names (from a
+    `parameters`-tagged cell, a config dict or dataclass, a constant) are never reported,
+    nor arguments that do not change what is learned (`random_state`, `n_jobs`,
+    `verbose`, `max_iter`, `tol`, `cv`, `validation_split`, `input_shape`, `num_classes`,
+    ...), nor the training settings of a training call (option `training-settings`,
+    default `epochs` and `batch_size`), nor Keras layers, network constructors
+    (`keras.applications.VGG16(...)`, notebook model classes) or `DummyClassifier`.
 
     ## Why is this bad?
     "Separate code from configuration": hyper-parameters spread through the code cannot
@@ -58,6 +60,7 @@ class HardcodedHyperparameters(Rule):
     area = ChecklistArea.EXPERIMENTS
     severity = Severity.INFO
     checklist_item = "Separate code from configuration"
+    options = {"training-settings": ["epochs", "batch_size"]}
 
     valid = [
         [
@@ -75,6 +78,12 @@ class HardcodedHyperparameters(Rule):
         ["from tensorflow import keras", "model = keras.Sequential([keras.layers.Dense(16)])"],
         # fitting a preprocessor takes no hyper-parameters
         ["from sklearn.decomposition import PCA", "X2 = PCA(n_components=N).fit_transform(X)"],
+        # training settings, and arguments about the search rather than the model
+        [
+            "from sklearn.cluster import KMeans",
+            "km = KMeans(n_clusters=K, n_init=10, tol=1e-4)\nkm.fit(X)",
+            "history = model.fit(x, y, epochs=20, batch_size=64)",
+        ],
         # pretrained architectures take data shapes; notebook model classes, unknown arguments
         [
             "from tensorflow import keras",
@@ -95,9 +104,17 @@ class HardcodedHyperparameters(Rule):
             [
                 "from tensorflow import keras",
                 "model = keras.Sequential([keras.layers.Dense(1)])\nmodel.compile('adam', 'mse')",
-                "model.fit(x, y, epochs=20, batch_size=128, verbose=0)",
+                "model.fit(x, y, epochs=20, batch_size=128, class_weight=[1, 3], verbose=0)",
             ],
             at=[(2, 1, 1)],
+        ),
+        # one finding per cell, at its first call
+        Invalid(
+            [
+                "from sklearn.svm import SVC\nfrom sklearn.ensemble import RandomForestClassifier",
+                "a = SVC(C=10)\nb = RandomForestClassifier(n_estimators=500)\nb.fit(X, y)",
+            ],
+            at=[(1, 1, 5)],
         ),
         Invalid(
             ["import xgboost as xgb", "bst = xgb.train(params, dtrain, num_boost_round=50)"],
@@ -122,22 +139,32 @@ class HardcodedHyperparameters(Rule):
             and not built.qualified.startswith(_NEURAL_PREFIXES)
             and not built.label.startswith("Dummy")
         ]
+        trainings = {id(t.site.node) for t in ml.trainings if t.api in _TRAINING_APIS}
         sites.extend(t.site for t in ml.trainings if t.api in _TRAINING_APIS)
+        settings = frozenset(self.option("training-settings"))
+        by_cell: dict[int, list[tuple[Site, list[str]]]] = {}
         for site in sorted(sites, key=lambda s: s.order):
-            literals = _literal_arguments(site.node)
+            skip = settings if id(site.node) in trainings else frozenset()
+            literals = _literal_arguments(site.node, skip)
             if literals:
+                by_cell.setdefault(id(site.facts), []).append((site, literals))
+        for found in by_cell.values():
+            parts = []
+            for site, literals in found:
                 callee = ast.unparse(site.node.func)
                 callee = callee if len(callee) <= 40 else "..." + callee[-37:]
-                yield self.at_node(
-                    nb,
-                    site.facts,
-                    site.node,
-                    f"hyper-parameters hard-coded in `{callee}(...)`: {_listing(literals)};"
-                    " move them to a `parameters` cell or a config",
-                )
+                parts.append(f"`{callee}(...)`: {_listing(literals)}")
+            first = found[0][0]
+            yield self.at_node(
+                nb,
+                first.facts,
+                first.node,
+                f"hyper-parameters hard-coded in {'; '.join(parts)};"
+                " move them to a `parameters` cell or a config",
+            )
 
 
-def _literal_arguments(call: ast.Call) -> list[str]:
+def _literal_arguments(call: ast.Call, skip: frozenset[str]) -> list[str]:
     found: list[str] = []
     for i, arg in enumerate(call.args):
         if _is_numeric(arg):
@@ -146,6 +173,7 @@ def _literal_arguments(call: ast.Call) -> list[str]:
         if (
             keyword.arg is not None
             and keyword.arg not in _NOT_HYPERPARAMETERS
+            and keyword.arg not in skip
             and _is_numeric(keyword.value)
         ):
             found.append(f"{keyword.arg}={ast.unparse(keyword.value)}")
