@@ -127,14 +127,29 @@ MAX_DEPTH = 200
 
 def _parse(source: str, facts: CellFacts) -> ast.Module | None:
     tree = _parse_source(source, facts)
-    if tree is not None and len(source) >= MAX_DEPTH - 8:  # each level costs a character
-        depth = tree_depth(tree, MAX_DEPTH)
-        if depth > MAX_DEPTH:
-            facts.syntax_error = SyntaxProblem(
-                f"nested more than {MAX_DEPTH} levels deep: too deep to analyse", 1, 1
-            )
-            return None
+    if tree is not None and len(source) >= MAX_DEPTH - 8 and _deeper_than_limit(tree):
+        facts.syntax_error = SyntaxProblem(
+            f"nested more than {MAX_DEPTH} levels deep: too deep to analyse", 1, 1
+        )
+        return None
     return tree
+
+
+def _deeper_than_limit(tree: ast.Module) -> bool:
+    """Whether ``tree`` is more than MAX_DEPTH levels deep.
+
+    Every level of nesting costs at least one character of source (a bracket, an
+    operator, a dot, an indent), and no node adds more than a few levels without one, so
+    a short one-line statement cannot be deep: only the others are walked.
+    """
+    short = MAX_DEPTH - 20
+    for stmt in tree.body:
+        end_col = stmt.end_col_offset if stmt.end_col_offset is not None else 0
+        if stmt.end_lineno == stmt.lineno and end_col - stmt.col_offset < short:
+            continue
+        if tree_depth(stmt, MAX_DEPTH - 1) > MAX_DEPTH - 1:  # the module adds a level
+            return True
+    return False
 
 
 def tree_depth(tree: ast.AST, limit: int) -> int:
@@ -153,7 +168,7 @@ def tree_depth(tree: ast.AST, limit: int) -> int:
     return depth
 
 
-def _too_deep(error: BaseException) -> SyntaxProblem:
+def _parser_gave_up(error: BaseException) -> SyntaxProblem:
     what = (
         "too long or nested too deeply" if isinstance(error, MemoryError) else "nested too deeply"
     )
@@ -166,7 +181,7 @@ def _parse_source(source: str, facts: CellFacts) -> ast.Module | None:
         try:
             return ast.parse(source)
         except (RecursionError, MemoryError) as error:
-            facts.syntax_error = _too_deep(error)
+            facts.syntax_error = _parser_gave_up(error)
             return None
         except (SyntaxError, ValueError) as raw_error:
             masked = mask(source)
@@ -181,7 +196,7 @@ def _parse_source(source: str, facts: CellFacts) -> ast.Module | None:
             try:
                 return ast.parse(masked.text)
             except (RecursionError, MemoryError) as error:
-                facts.syntax_error = _too_deep(error)
+                facts.syntax_error = _parser_gave_up(error)
                 return None
             except (SyntaxError, ValueError) as masked_error:
                 facts.syntax_error = _problem(masked_error, masked)
