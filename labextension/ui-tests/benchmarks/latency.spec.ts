@@ -56,6 +56,8 @@ interface INotebookResult {
   edit_to_sidebar_ms: Record<string, number>;
   check_request_ms: Record<string, number>;
   jump_ms: Record<string, number>;
+  /** Opening is mostly JupyterLab loading and rendering the notebook; the nbprod share is the point. */
+  long_frames_opening: Record<string, number | string>;
   long_frames_editing: Record<string, number | string>;
   long_frames_jumping: Record<string, number | string>;
   samples: { edit: number[]; jump: number[] };
@@ -238,6 +240,7 @@ async function measure(page: IJupyterLabPageFixture, tmpPath: string, name: stri
   }
   await observeFrames(page);
 
+  const openStart = await page.evaluate(() => performance.now());
   const opened = await page.evaluate(async file => {
     const t0 = performance.now();
     await window.jupyterapp.commands.execute('docmanager:open', { path: file });
@@ -251,6 +254,7 @@ async function measure(page: IJupyterLabPageFixture, tmpPath: string, name: stri
     return performance.now() - t0;
   }, file);
   await expect(page.locator('#nbprod-checklist .nbprod-checklist')).toHaveAttribute('data-status', 'done');
+  const openFrames = await framesSince(page, openStart);
 
   const info = await page.evaluate(async () => {
     const panel = window.jupyterapp.shell.currentWidget as NotebookPanel;
@@ -346,6 +350,7 @@ async function measure(page: IJupyterLabPageFixture, tmpPath: string, name: stri
     edit_to_sidebar_ms: stats(edits),
     check_request_ms: stats(requests),
     jump_ms: stats(jumps.filter(j => j >= 0)),
+    long_frames_opening: frameStats(openFrames),
     long_frames_editing: frameStats(editFrames),
     long_frames_jumping: frameStats(jumpFrames),
     samples: { edit: edits.map(Math.round), jump: jumps.map(Math.round) }
@@ -385,6 +390,7 @@ test.describe('sidebar latency on the biggest real notebooks', () => {
       jumps_that_never_arrived: all(r => r.samples.jump).filter(j => j < 0).length,
       longest_nbprod_script_time_in_a_frame_ms: Math.max(
         ...results.flatMap(r => [
+          Number(r.long_frames_opening.longest_nbprod_script_time_in_a_frame_ms),
           Number(r.long_frames_editing.longest_nbprod_script_time_in_a_frame_ms),
           Number(r.long_frames_jumping.longest_nbprod_script_time_in_a_frame_ms)
         ])
