@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import stat
 import sys
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -101,10 +102,14 @@ def _settings_for_dir(directory: Path) -> Settings:
     for folder in (directory, *directory.parents):
         candidate = folder / "pyproject.toml"
         try:
-            stamp = candidate.stat().st_mtime_ns
+            info = candidate.stat()
         except OSError:
             continue
-        settings = _settings_from_file(candidate, stamp)
+        if not stat.S_ISREG(info.st_mode):  # a FIFO would block the read forever
+            from nbprod.notebook.load import file_kind
+
+            raise ConfigError(f"{candidate}: not a regular file ({file_kind(info.st_mode)})")
+        settings = _settings_from_file(candidate, info.st_mtime_ns)
         if settings is not None:
             return settings
     return Settings()

@@ -580,3 +580,11 @@ def test_a_folder_mixing_good_and_hostile_notebooks_reports_every_good_one(
         assert "Traceback" not in result.stderr
         for i in range(4):
             assert f"good{i}.ipynb" in result.stdout, fmt
+
+
+def test_a_fifo_named_pyproject_toml_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pyproject.toml")
+    _good(tmp_path / "nb.ipynb")
+    result = _cli("check", "nb.ipynb", cwd=tmp_path, timeout=60)
+    assert result.returncode == 2
+    assert "pyproject.toml: not a regular file (a named pipe (FIFO))" in result.stderr
