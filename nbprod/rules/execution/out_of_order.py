@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import ast
 from bisect import bisect_right
 from collections.abc import Iterator
 
-from nbprod.analysis import AnalyzedNotebook
+from nbprod.analysis import AnalyzedNotebook, CellFacts
+from nbprod.analysis.cell import dotted_name
 from nbprod.findings import ChecklistArea, Finding, Severity
 from nbprod.notebook.model import Cell
 from nbprod.rules.base import Invalid, Rule, code_cell
@@ -16,6 +18,9 @@ class OutOfOrderExecution(Rule):
     out of place, it reports the fewest cells whose moving would restore the order.
     Cells sharing one execution count (outputs from different sessions) and cells
     with count 0 (written by tools, never by a kernel) are reported once per notebook.
+    Cells that cannot change the kernel's state are left out: empty cells, shell
+    commands, and cells that only display (`df.head()`, `print(x)`, `display(HTML(...))`,
+    `plt.show()`).
 
     ## Why is this bad?
     The stored outputs were produced by a different order than the one a reader (or
@@ -38,6 +43,15 @@ class OutOfOrderExecution(Rule):
 
     valid = [
         ["a = 1", "b = a + 1", "print(b)"],
+        # displaying, styling and shell cells hold no state: their order does not matter
+        [
+            code_cell("a = 1", count=1),
+            code_cell("display(HTML('<style>td {color: red}</style>'))", count=9),
+            code_cell("df.head()\nprint(a, df.shape)", count=7),
+            code_cell("!python convert.py", count=8),
+            code_cell("", count=6),
+            code_cell("b = a + 1", count=2),
+        ],
         [
             code_cell("a = 1", count=3),
             code_cell("b = 2", count=None),
@@ -63,6 +77,15 @@ class OutOfOrderExecution(Rule):
             at=[(0, 1)],
         ),
         Invalid([code_cell("a = 1", count=1), code_cell("b = 2", count=1)], at=[(1, 1)]),
+        # a call that may change an object is state, even inside print
+        Invalid(
+            [
+                code_cell("a = 1", count=1),
+                code_cell("print(df.pop('x'))", count=5),
+                code_cell("b = 2", count=2),
+            ],
+            at=[(1, 1)],
+        ),
         Invalid(
             [code_cell("a = 1", count=1), code_cell("b = 2", count=0), code_cell("c = 3", count=2)],
             at=[(1, 1)],
@@ -70,7 +93,8 @@ class OutOfOrderExecution(Rule):
     ]
 
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
-        executed = nb.executed
+        stateless = {id(f.cell) for f in nb.cells if _stateless(f)}
+        executed = [c for c in nb.executed if id(c) not in stateless]
         keep = _longest_non_decreasing(executed)
         for position, cell in enumerate(executed):
             if position in keep:
@@ -109,6 +133,44 @@ class OutOfOrderExecution(Rule):
                 f" ({_cells([c.number for c in zeros])}), which no kernel assigns:"
                 " the outputs were not produced by one run in order",
             )
+
+
+# Calls that only show something: a cell made of them cannot change the kernel's state.
+_DISPLAY_CALLS = frozenset(
+    {"print", "display", "HTML", "Image", "Markdown", "Latex", "Video", "Audio", "SVG",
+     "JSON", "IFrame", "plt.show", "pprint", "len", "type", "repr", "str"}
+)  # fmt: skip
+# Methods that only look at an object (`df.head()`, `model.summary()`).
+_LOOKING_METHODS = frozenset(
+    {"head", "tail", "describe", "info", "sample", "plot", "hist", "show", "summary",
+     "value_counts", "nunique", "unique", "isnull", "isna", "sum", "mean", "count", "max",
+     "min", "std", "corr", "to_string"}
+)  # fmt: skip
+
+
+def _stateless(facts: CellFacts) -> bool:
+    """Whether a cell cannot change the kernel's state: empty, shell lines, or displays."""
+    if facts.tree is None:
+        return not facts.cell.source.strip()
+    if facts.bindings or any(m.kind not in ("shell", "help") for m in facts.magics):
+        return False
+    for stmt in facts.tree.body:
+        if isinstance(stmt, ast.Pass):
+            continue
+        if not isinstance(stmt, ast.Expr):
+            return False
+        for node in ast.walk(stmt.value):
+            if isinstance(node, ast.Call) and not _only_looks(node):
+                return False
+            if isinstance(node, (ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)):
+                return False
+    return True
+
+
+def _only_looks(call: ast.Call) -> bool:
+    if dotted_name(call.func) in _DISPLAY_CALLS:
+        return True
+    return isinstance(call.func, ast.Attribute) and call.func.attr in _LOOKING_METHODS
 
 
 def _cells(numbers: list[int]) -> str:
