@@ -129,3 +129,14 @@ def test_a_cell_that_fails_in_one_run_only_is_nondeterministic(tmp_path: Path) -
     (finding,) = json.loads(proc.stdout)["findings"]
     assert finding["code"] == "NBP112"
     assert finding["message"] == "fails in run 2 but not in run 1: RuntimeError: second time"
+
+
+def test_the_total_timeout_stops_a_run(tmp_path: Path) -> None:
+    nb = write(
+        tmp_path / "long.ipynb", cell("import time\ntime.sleep(0.1)"), cell("time.sleep(60)")
+    )
+    proc = rerun(nb, "--timeout", "30", "--total-timeout", "5", "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    (finding,) = json.loads(proc.stdout)["findings"]
+    assert finding["code"] == "NBP110" and finding["cell_index"] == 1
+    assert "the run took longer than --total-timeout (5 s)" in finding["message"]
