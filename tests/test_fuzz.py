@@ -10,7 +10,8 @@ serialises them with byte-level damage. For every input:
 * the result renders in all four formats as valid UTF-8 (JSON and SARIF parse);
 * ``plan_export`` plans or refuses (and a plan renders to a package);
 * the CLI, on a folder holding the input beside a good notebook, exits 0, 1 or 2 and
-  reports the good notebook.
+  reports the good notebook; ``nbprod export`` on the input exports (exit 0) or refuses
+  and writes nothing (exit 2).
 
 ``make test`` runs a short profile, derandomized (the same examples every run).
 ``make fuzz`` (``NBPROD_FUZZ=long``) runs each test with fresh random seeds until its
@@ -412,11 +413,18 @@ def cli_property(raw: bytes, fmt: str) -> None:
         out.getvalue().encode("utf-8")
         if fmt in ("json", "sarif"):
             json.loads(out.getvalue())
+        if fmt == "text":  # and the export command on the same input: exports or refuses
+            out, err = io.StringIO(), io.StringIO()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = main(["export", str(root / "hostile.ipynb"), "--out", str(root / "pkg")])
+            assert code in (0, 2), err.getvalue()
+            assert "internal error" not in err.getvalue(), err.getvalue()
+            assert (root / "pkg").exists() == (code == 0), err.getvalue()
 
 
 # -- profiles --------------------------------------------------------------------------------
 
-_SHORT = {"check": 500, "export": 100, "cli": 60}
+_SHORT = {"check": 500, "export": 100, "cli": 40}
 _SHARE = {"check": 0.45, "export": 0.35, "cli": 0.20}
 _COMMON: dict[str, Any] = {
     "deadline": None,
