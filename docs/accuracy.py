@@ -104,13 +104,15 @@ def main(argv: list[str] | None = None) -> int:
         findings.append(f)
 
     sample = draw_sample(findings, args.seed, args.sample)
+    criteria = load_criteria()
     judgments = update_judgments(load_judgments(), sample, args.seed)
-    save_judgments(judgments, args.seed)
+    save_judgments(judgments, args.seed, criteria)
     text = render(
         rules=rules,
         findings=findings,
         sample=sample,
         judgments=judgments,
+        criteria=criteria,
         notebooks=notebooks,
         report=report,
         command=display_command(command),
@@ -182,6 +184,16 @@ def draw_sample(findings: list[Finding], seed: int, size: int) -> dict[str, list
     }
 
 
+def load_criteria() -> dict[str, str]:
+    """Per rule, the line drawn between true and false when judging (kept in the file)."""
+    if not JUDGMENTS.exists():
+        return {}
+    criteria: dict[str, str] = json.loads(JUDGMENTS.read_text(encoding="utf-8")).get(
+        "criteria", {}
+    )
+    return criteria
+
+
 def load_judgments() -> dict[str, Judgment]:
     if not JUDGMENTS.exists():
         return {}
@@ -221,7 +233,7 @@ def update_judgments(
     return judgments
 
 
-def save_judgments(judgments: dict[str, Judgment], seed: int) -> None:
+def save_judgments(judgments: dict[str, Judgment], seed: int, criteria: dict[str, str]) -> None:
     order = ["code", "corpus", "notebook", "cell", "cell_index", "line", "message", "in_sample",
              "verdict", "reason", "pattern"]
     rows = sorted(
@@ -238,6 +250,7 @@ def save_judgments(judgments: dict[str, Judgment], seed: int) -> None:
             "Regenerate docs/accuracy.md with: .venv/bin/python docs/accuracy.py"
         ),
         "seed": seed,
+        "criteria": dict(sorted(criteria.items())),
         "judgments": [{k: j.get(k) for k in order} for j in rows],
     }
     JUDGMENTS.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -277,6 +290,7 @@ def render(
     findings: list[Finding],
     sample: dict[str, list[Finding]],
     judgments: dict[str, Judgment],
+    criteria: dict[str, str],
     notebooks: dict[str, list[str]],
     report: dict[str, Any],
     command: list[str],
@@ -388,6 +402,17 @@ def render(
         for f in unjudged:
             w(f"- {f['code']} `{f['corpus']}/{f['notebook']}` cell {f['cell_index']} line "
               f"{f['line']}: {md(f['message'])}")
+        w("")
+
+    if criteria:
+        w("## How the findings were judged")
+        w("")
+        w("Where a rule's documentation leaves room, this is where the line was drawn, so that "
+          "a re-judge (or a new sample) is consistent:")
+        w("")
+        for r in rules:
+            if r["code"] in criteria:
+                w(f"- **{r['code']}**: {md(criteria[r['code']])}")
         w("")
 
     w("## Patterns of false alarms")
