@@ -27,8 +27,10 @@ class SilentFailure(Rule):
     only passes, continues, or prints or logs the error without re-raising it, and
     `warnings.filterwarnings("ignore")` / `warnings.simplefilter("ignore")` with no
     category, message or module to narrow it. Handlers of specific exceptions
-    (`except KeyError: pass`), try blocks that only import (optional dependencies) and
-    filters inside `with warnings.catch_warnings():` are not reported.
+    (`except KeyError: pass`), try blocks that only import (optional dependencies) or only
+    release a resource or switch on a version-dependent option (`sess.close()`,
+    `tf.enable_eager_execution()`), and filters inside `with warnings.catch_warnings():`
+    are not reported.
 
     ## Why is this bad?
     The cell "works" while the step silently did not happen: a column was not parsed, a
@@ -66,6 +68,10 @@ class SilentFailure(Rule):
         ["try:\n    ws = get()\nexcept:\n    print('creating')\n    ws = create()"],
         ["try:\n    from google.colab import drive\nexcept:\n    pass"],  # optional dependency
         ["try:\n    %load_ext autoreload\nexcept:\n    pass"],
+        # cleanup and compatibility calls: their failure leaves nothing wrong behind
+        ["try:\n    sess.close()\nexcept:\n    pass"],
+        ["try:\n    tf.enable_eager_execution()\nexcept Exception:\n    pass"],
+        ["try:\n    del model\n    torch.cuda.empty_cache()\nexcept:\n    pass"],
         ["import warnings\nwarnings.filterwarnings('ignore', category=FutureWarning)"],
         ["import warnings\nwarnings.simplefilter('ignore', DeprecationWarning)"],
         ["import warnings\nwarnings.filterwarnings('ignore', module='sklearn')"],
@@ -120,7 +126,9 @@ class SilentFailure(Rule):
         self, nb: AnalyzedNotebook, facts: CellFacts, tree: ast.Module
     ) -> Iterator[Finding]:
         for node in ast.walk(tree):
-            if not isinstance(node, (ast.Try, ast.TryStar)) or _guards_imports(node.body):
+            if not isinstance(node, (ast.Try, ast.TryStar)):
+                continue
+            if _guards_imports(node.body) or _best_effort(node.body):
                 continue
             for handler in node.handlers:
                 if not _is_broad(handler.type):
@@ -175,6 +183,30 @@ def _is_broad(kind: ast.expr | None) -> bool:
 def _guards_imports(body: list[ast.stmt]) -> bool:
     """A try block of only imports (or masked magics) guards an optional dependency."""
     return all(isinstance(s, (ast.Import, ast.ImportFrom, ast.Pass)) for s in body)
+
+
+# Calls whose failure leaves nothing wrong behind: releasing a resource that may already
+# be gone, or switching on an option an older or newer library version lacks.
+_BEST_EFFORT = frozenset(
+    {"close", "shutdown", "stop", "disconnect", "terminate", "kill", "cleanup", "clear",
+     "remove", "unlink", "rmtree", "reset_default_graph", "clear_session", "empty_cache",
+     "enable_eager_execution", "set_memory_growth", "set_visible_devices", "set_start_method",
+     "use", "set_style", "set_theme"}
+)  # fmt: skip
+
+
+def _best_effort(body: list[ast.stmt]) -> bool:
+    """A try block of only cleanup or compatibility calls (``sess.close()``) and ``del``."""
+    for stmt in body:
+        if isinstance(stmt, ast.Delete):
+            continue
+        if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
+            return False
+        func = stmt.value.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if name not in _BEST_EFFORT:
+            return False
+    return True
 
 
 def _silent_action(body: list[ast.stmt]) -> str | None:
