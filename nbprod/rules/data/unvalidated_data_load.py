@@ -33,7 +33,8 @@ class UnvalidatedDataLoad(Rule):
     great_expectations, pydantic, deepchecks, TFDV, ydata-profiling, ...) in the notebook.
     `.head()` and `.shape` do not count: they show a glimpse, not whether the data is
     right. Datasets bundled with libraries (`keras.datasets`, `sklearn.datasets`) are
-    curated and not reported.
+    curated and not reported, nor is a file the notebook wrote itself earlier; a file read
+    several times is reported once.
 
     ## Why is this bad?
     "Get, explore and verify the data": a changed export (a renamed column, a unit
@@ -81,8 +82,23 @@ class UnvalidatedDataLoad(Rule):
         ],
         # loaded but never used for training
         ["import pandas as pd", "df = pd.read_csv('a.csv')\ndf.plot()", "model.fit(X, y)"],
+        # a file the notebook wrote itself: its data was checked (or not) before the write
+        [
+            "import pandas as pd",
+            "clean.to_csv('clean.csv', index=False)",
+            "df = pd.read_csv('clean.csv')\nmodel.fit(df[F], df.y)",
+        ],
     ]
     invalid = [
+        # one file read three times: one finding, at the first read
+        Invalid(
+            [
+                "import pandas as pd",
+                "a = pd.read_csv('d.csv')\nb = pd.read_csv('d.csv')\nc = pd.read_csv('d.csv')",
+                "model.fit(a[F], a.y)\nmodel.fit(b[F], b.y)\nmodel.fit(c[F], c.y)",
+            ],
+            at=[(1, 1, 5)],
+        ),
         Invalid(
             [
                 "import pandas as pd",
@@ -126,10 +142,20 @@ class UnvalidatedDataLoad(Rule):
                 return (load,) if load is not None else None
 
             ml.propagate(state, step, source, _union)
+        written = {
+            (a.path, a.order) for a in nb.file_accesses if a.mode != "read" and a.path is not None
+        }
+        reported: set[str] = set()
         for key, load in sorted(used.items(), key=lambda item: item[1].order):
             if key in checked:
                 continue
             access = load.access
+            if access.path is not None:
+                if access.path in reported or any(
+                    path == access.path and order < access.order for path, order in written
+                ):
+                    continue  # reported once per file; a file the notebook wrote is its own
+                reported.add(access.path)
             path = f" from '{access.path}'" if access.path else ""
             yield self.at_node(
                 nb,
