@@ -94,6 +94,15 @@ class UntestedCustomLogic(Rule):
         ["scores_df = pd.DataFrame()", "def plot_loss(history):\n    plt.plot(history)"],
         ["def compute_loss(x):\n    return jnp.square(x)"],  # a library function renamed
         ["def rmse_score(y, p):\n    return np.sqrt(mean_squared_error(y, p))"],
+        # a library metric scaled by a constant: nothing of its own to test
+        ["def error_score(y, p):\n    return 1 - accuracy_score(y, p)"],
+        ["def rmse_loss(y, p):\n    return mean_squared_error(y, p) ** 0.5"],
+        # scikit-learn's estimator checks are tests
+        [
+            "from sklearn.base import BaseEstimator, TransformerMixin\n"
+            "class Clip(BaseEstimator, TransformerMixin):\n    pass",
+            "from sklearn.utils.estimator_checks import check_estimator\ncheck_estimator(Clip())",
+        ],
         ["def compute_loss_and_grads(x):\n    with tape:\n        loss = f(x)\n    return loss"],
         ["def reset_metrics():\n    pass", "def test_score():\n    assert True"],
         # model architectures are exercised by training
@@ -114,6 +123,7 @@ class UntestedCustomLogic(Rule):
             ["def compute_loss(y, p):\n    return ((y - p) ** 2).mean()", "assert True"],
             at=[(0, 1, 5)],
         ),
+        Invalid(["def gap_score(y, p):\n    return f1(y, p) - recall(y, p)"], at=[(0, 1, 5)]),
         Invalid(
             ["from sklearn.base import TransformerMixin\nclass Clip(TransformerMixin):\n    pass"],
             at=[(0, 2, 7)],
@@ -196,13 +206,27 @@ def _custom_kind(nb: AnalyzedNotebook, node: ast.stmt) -> str | None:
 
 
 def _delegates(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """`return f(g(y, p))`: library functions composed, no arithmetic of its own to test."""
+    """`return f(g(y, p))`, `1 - f(y, p)`, `f(y, p) ** 0.5`: library functions composed,
+    scaled by constants at most: no arithmetic of its own to test."""
     body = node.body[1:] if ast.get_docstring(node) is not None else node.body
     if len(body) != 1 or not isinstance(body[0], ast.Return) or body[0].value is None:
         return False
+    return _library_expression(body[0].value)
+
+
+def _library_expression(node: ast.expr) -> bool:
+    if isinstance(node, ast.BinOp):
+        constant = (isinstance(node.left, ast.Constant), isinstance(node.right, ast.Constant))
+        if constant == (True, False):
+            return _library_expression(node.right)
+        if constant == (False, True):
+            return _library_expression(node.left)
+        return False  # arithmetic between values: the function's own logic
+    if isinstance(node, ast.UnaryOp):
+        return _library_expression(node.operand)
     return all(
         isinstance(n, _DELEGATING) and (not isinstance(n, ast.Call) or _is_dotted(n.func))
-        for n in ast.walk(body[0].value)
+        for n in ast.walk(node)
     )
 
 
@@ -231,7 +255,7 @@ def _exercised(nb: AnalyzedNotebook) -> set[str]:
         if facts.tree is None:
             continue
         # the whole tree where asserts are (test functions); elsewhere, top-level assignments
-        asserting = "assert" in facts.cell.source
+        asserting = "assert" in facts.cell.source or "check" in facts.cell.source
         for node in ast.walk(facts.tree) if asserting else facts.tree.body:
             if isinstance(node, ast.Assert):
                 used |= _names(node.test)
@@ -269,10 +293,14 @@ def _bound(target: ast.expr) -> set[str]:
     return set()
 
 
+# scikit-learn's estimator checks test an estimator as thoroughly as asserts would.
+_CHECKING_CALLS = frozenset({"check_estimator", "parametrize_with_checks"})
+
+
 def _is_assert_call(func: ast.expr) -> bool:
     name = (
         func.attr
         if isinstance(func, ast.Attribute)
         else func.id if isinstance(func, ast.Name) else ""
     )
-    return name.startswith("assert")
+    return name.startswith("assert") or name in _CHECKING_CALLS
