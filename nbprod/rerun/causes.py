@@ -125,6 +125,11 @@ class StaticFacts:
                 "the cell asks for input (input() or getpass): nobody can answer in a fresh"
                 " run; take the value from the `parameters` cell or an environment variable"
             )
+        if ename == "UsageError":
+            return (
+                "a magic this kernel does not have: its extension is not installed or no cell"
+                " loads it (`%load_ext`) before this one"
+            )
         if ename == "ModuleNotFoundError":
             match = _MODULE.search(evalue)
             module = match.group(1) if match else "the module"

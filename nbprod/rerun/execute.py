@@ -90,6 +90,19 @@ def _error_output(cell: Any) -> dict[str, Any] | None:
     return None
 
 
+def _error_reply(content: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An error only the execute reply shows: IPython prints a ``UsageError`` (an unknown
+    magic) on stderr and sends no error output, but the reply's status is "error"."""
+    if not content or content.get("status") != "error":
+        return None
+    return {
+        "output_type": "error",
+        "ename": str(content.get("ename", "")),
+        "evalue": str(content.get("evalue", "")),
+        "traceback": [str(t) for t in content.get("traceback", []) or []],
+    }
+
+
 def kill_process_tree(pid: int | None, pgid: int | None = None) -> None:
     """SIGKILL ``pid``, every process below it and its process group; never raises."""
     victims: list[int] = []
@@ -187,10 +200,18 @@ async def execute(
                     return None
             return super().process_message(msg, cell, cell_index)
 
+    replies: dict[int, dict[str, Any]] = {}
+
+    def on_executed(cell: Any, cell_index: int, execute_reply: dict[str, Any]) -> None:
+        content = execute_reply.get("content") if isinstance(execute_reply, dict) else None
+        if isinstance(content, dict):
+            replies[cell_index] = content
+
     km = AsyncKernelManager(kernel_name=options.kernel_name)
     client = Client(
         nb,
         km=km,
+        on_cell_executed=on_executed,
         kernel_name=options.kernel_name,
         allow_errors=True,  # we decide what an error means, cell by cell
         timeout_func=lambda cell: _nbclient_timeout(cell_limit()),
@@ -287,7 +308,7 @@ async def execute(
                     result.failure = Failure("dead", index, detail=detail, execution_count=count)
                     break
                 result.cell_seconds += time.monotonic() - began
-                error = _error_output(cell)
+                error = _error_output(cell) or _error_reply(replies.get(index))
                 if error is not None:
                     allowed = options.allow_errors or "raises-exception" in cell.metadata.get(
                         "tags", []

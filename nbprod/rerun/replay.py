@@ -11,6 +11,7 @@ import contextlib
 import copy
 import json
 import os
+import re
 import signal
 import tempfile
 from collections.abc import Sequence
@@ -39,6 +40,11 @@ from nbprod.suppression import Suppressions
 DEFAULT_TIMEOUT = 600.0
 DEFAULT_RTOL = 1e-6
 _IGNORE_OUTPUT_TAGS = frozenset({"nbval-ignore-output", "nbprod-ignore-output"})
+_SHELL = re.compile(
+    r"^[ \t]*(?:!|[\w.]+[ \t]*=[ \t]*!|%(?:pip|conda|mamba|system|sx|sc)\b"
+    r"|%%(?:bash|sh|script|system|writefile|file)\b)",
+    re.MULTILINE,
+)
 
 
 class UsageError(Exception):
@@ -293,11 +299,20 @@ def _fails_finding(
     return _finding(FailsFromScratch, filename, cell, message, span)
 
 
+def runs_shell(source: str) -> bool:
+    """Whether a cell runs shell commands or installs packages (``!ls``, ``x = !ls``, ``%pip``,
+    ``%%bash``, ``%%writefile``): what they print describes the machine, not the notebook."""
+    return _SHELL.search(source) is not None
+
+
+def _comparable(cell: Cell) -> bool:
+    """Whether a cell's outputs are compared at all (between runs, or with the stored ones)."""
+    return not (_IGNORE_OUTPUT_TAGS & set(cell.tags)) and not runs_shell(cell.source)
+
+
 def _compared(cell: Cell) -> bool:
     """Whether the stored cell has outputs worth comparing: it ran, or shows output."""
-    return (cell.execution_count is not None or bool(cell.outputs)) and not (
-        _IGNORE_OUTPUT_TAGS & set(cell.tags)
-    )
+    return (cell.execution_count is not None or bool(cell.outputs)) and _comparable(cell)
 
 
 async def replay(
@@ -427,7 +442,7 @@ def _findings(
             original = mapping[index]
             if original is None or original in unstable:
                 continue
-            if _IGNORE_OUTPUT_TAGS & set(model.cells[original].tags):
+            if not _comparable(model.cells[original]):
                 continue
             difference = compare(items(_outputs(first, index)), items(_outputs(other, index)), rtol)
             if difference is not None:

@@ -73,7 +73,8 @@ class OutputDiffers(ReplayRule):
     shows a short diff. Numbers are compared with a relative tolerance (`--rtol`, default 1e-6);
     memory addresses, timings, progress bars, warnings, dates, temporary paths and home
     folders are masked (see docs/rerun.md); images are compared by presence and size;
-    stderr is not compared. Cells tagged `nbval-ignore-output` are not compared.
+    stderr is not compared. Cells that run shell commands or install packages (`!cmd`,
+    `%pip`, `%%bash`, `%%writefile`) and cells tagged `nbval-ignore-output` are not compared.
 
     ## Why is this bad?
     The numbers in the notebook are not the numbers the code produces: they came from an

@@ -238,3 +238,15 @@ def test_a_notebook_in_another_language_without_its_kernel_is_skipped(tmp_path: 
     nb.write_text(json.dumps(data), encoding="utf-8")
     outcome = asyncio.run(replay(nb, "r.ipynb", RerunOptions()))
     assert outcome.result.skipped == "its kernel 'ir' (R) is not installed here"
+
+
+@pytest.mark.parametrize(
+    "source, shell",
+    [("!ls", True), ("files = !ls", True), ("%pip install x", True), ("%%bash\nls", True),
+     ("  !wget x", True), ("%%writefile a.py\nx = 1", True), ("print(1)", False),
+     ("x = 1  # !", False), ("a != b", False), ("x = a!=b", False)],
+)  # fmt: skip
+def test_cells_running_shell_commands_are_recognised(source: str, shell: bool) -> None:
+    from nbprod.rerun.replay import runs_shell
+
+    assert runs_shell(source) is shell

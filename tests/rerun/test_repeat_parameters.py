@@ -140,3 +140,20 @@ def test_the_total_timeout_stops_a_run(tmp_path: Path) -> None:
     (finding,) = json.loads(proc.stdout)["findings"]
     assert finding["code"] == "NBP110" and finding["cell_index"] == 1
     assert "the run took longer than --total-timeout (5 s)" in finding["message"]
+
+
+def test_shell_output_is_not_compared_and_an_unknown_magic_fails(tmp_path: Path) -> None:
+    import asyncio
+
+    from nbprod.rerun.replay import RerunOptions, replay
+
+    nb = write(
+        tmp_path / "magic.ipynb",
+        cell("!echo fresh", 1, [stdout("stale\n")]),
+        cell("%%nosuchmagic\nSELECT 1", 2),
+    )
+    outcome = asyncio.run(replay(nb, "magic.ipynb", RerunOptions(timeout=30)))
+    (finding,) = outcome.result.findings  # a UsageError has no error output, only a reply
+    assert finding.code == "NBP110" and finding.cell_index == 1
+    assert "UsageError: Cell magic `%%nosuchmagic` not found" in finding.message
+    assert "`%load_ext`" in finding.message
