@@ -172,7 +172,7 @@ async def execute(
     if not runnable:  # nothing to run (an exercise template, a text-only notebook): no kernel
         return result
     started = time.monotonic()
-    deadline = started + options.total_timeout if options.total_timeout else None
+    deadline: float | None = None  # set once the kernel is ready: start-up has its own limit
 
     def remaining() -> float | None:
         return None if deadline is None else max(0.0, deadline - time.monotonic())
@@ -226,9 +226,6 @@ async def execute(
         try:
             try:
                 start_limit = options.startup_timeout
-                left = remaining()
-                if left is not None:
-                    start_limit = min(start_limit, left)
                 await asyncio.wait_for(
                     km.start_kernel(
                         cwd=str(options.cwd),
@@ -259,6 +256,8 @@ async def execute(
                 )
                 return result
             result.startup_seconds = time.monotonic() - started
+            if options.total_timeout:
+                deadline = time.monotonic() + options.total_timeout
             code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
             count = 0
             for done, index in enumerate(code_cells, start=1):
