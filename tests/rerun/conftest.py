@@ -28,10 +28,11 @@ pytest.importorskip(
 KERNELSPEC = {"name": "python3", "language": "python", "display_name": "Python 3"}
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="package", autouse=True)
 def python3_is_this_interpreter(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """Kernel ``python3`` runs this interpreter (ipykernel from the test venv), even where a
-    user-level kernelspec named python3 points elsewhere: JUPYTER_PATH is searched first."""
+    user-level kernelspec named python3 points elsewhere: JUPYTER_PATH is searched first.
+    Restored after the last test of tests/rerun, so other tests never see it."""
     root = tmp_path_factory.mktemp("jupyter-path")
     spec = root / "kernels" / "python3"
     spec.mkdir(parents=True)
