@@ -8,6 +8,8 @@ that contains it, not as a read of the cell that defines it.
 from __future__ import annotations
 
 import ast
+import keyword
+import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -73,6 +75,9 @@ class CellFacts:
     strings: list[tuple[str, ast.Constant]] = field(default_factory=list)
     magics: list[Magic] = field(default_factory=list)
     masked: MaskedSource | None = None
+    # For a cell with a syntax error, ``tree`` holds the top-level statements that parse on
+    # their own, and these the names the others seem to bind (`x = (1,`).
+    unparsed_bindings: list[Binding] = field(default_factory=list)
     _lines: list[str] | None = field(default=None, repr=False)
     _ascii: bool = field(default=True, repr=False)
 
@@ -110,10 +115,14 @@ class CellFacts:
 def analyze_cell(cell: Cell) -> CellFacts:
     facts = CellFacts(cell=cell)
     tree = _parse(cell.source, facts)
+    if tree is None and facts.syntax_error is not None and facts.python:
+        tree = _recover(facts)
     if tree is None:
         return facts
     facts.tree = tree
     _Collector(facts).run(tree)
+    if facts.syntax_error is not None:
+        facts.bindings.extend(facts.unparsed_bindings)
     for magic in facts.magics:
         if magic.target is not None and magic.target.isidentifier():
             facts.bindings.append(Binding(magic.target, magic.line, magic.column, "magic"))
@@ -166,6 +175,58 @@ def tree_depth(tree: ast.AST, limit: int) -> int:
             below.extend(children(node))
         level = below
     return depth
+
+
+_TOP_LEVEL = re.compile(r"[^\s#)\]}]")
+_BINDS = re.compile(
+    r"(?:(?:def|class)\s+(?P<def>[A-Za-z_]\w*)"
+    r"|(?:from\s+[\w.]+\s+)?import\s+(?P<import>[\w.]+(?:\s+as\s+\w+)?"
+    r"(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)*)"
+    r"|for\s+(?P<for>[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s+in\b"
+    r"|(?P<assign>[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*(?:[-+*/%&|^@]|//|\*\*|>>|<<)?=(?!=))"
+)
+
+
+def _recover(facts: CellFacts) -> ast.Module | None:
+    """The top-level statements of an unparsable cell that parse on their own.
+
+    A cell with one broken statement (a Python 2 `print x`, a typo) still defines and
+    reads names with its other statements; analysing those keeps one bad cell from
+    hiding everything it does from the cross-cell rules. Names the broken statements
+    seem to bind are kept in ``unparsed_bindings``.
+    """
+    if facts.syntax_error is None or "too deep" in facts.syntax_error.message:
+        return None
+    text = facts.masked.text if facts.masked is not None else facts.cell.source
+    lines = text.split("\n")
+    starts = [i for i, line in enumerate(lines) if _TOP_LEVEL.match(line)] + [len(lines)]
+    body: list[ast.stmt] = []
+    for start, end in zip(starts, starts[1:]):
+        chunk = "\n".join(lines[start:end])
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                parsed = ast.parse(chunk)
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            for offset, line in enumerate(lines[start:end]):
+                m = _BINDS.match(line.strip())
+                if m is None:
+                    continue
+                names = m["def"] or m["for"] or m["assign"] or ""
+                if m["import"]:  # `import a.b as c, d` binds c and d
+                    names = ",".join(
+                        alias.split(" as ")[-1].strip().split(".")[0]
+                        for alias in m["import"].split(",")
+                    )
+                column = len(line) - len(line.lstrip()) + 1
+                for name in re.split(r"\s*,\s*", names):
+                    if name and not keyword.iskeyword(name):
+                        binding = Binding(name, start + offset + 1, column, "assign")
+                        facts.unparsed_bindings.append(binding)
+            continue
+        ast.increment_lineno(parsed, start)
+        body.extend(parsed.body)
+    return ast.Module(body=body, type_ignores=[]) if body else None
 
 
 def _parser_gave_up(error: BaseException) -> SyntaxProblem:

@@ -15,7 +15,12 @@ _IPYTHON_NAMES = frozenset(
 )  # fmt: skip
 _HISTORY = re.compile(r"_i?\d+")
 
-BUILTIN_NAMES = frozenset(dir(builtins)) | _IPYTHON_NAMES
+# Python's own builtins, without what an IPython shell in this process adds to the module
+# (`display`, `get_ipython`): code exported from a notebook runs without IPython.
+PYTHON_BUILTINS = frozenset(dir(builtins)) - {
+    "display", "get_ipython", "__IPYTHON__", "__IPYTHON__active", "dreload"
+}  # fmt: skip
+BUILTIN_NAMES = PYTHON_BUILTINS | _IPYTHON_NAMES
 
 
 def is_kernel_name(name: str) -> bool:

@@ -31,6 +31,7 @@ _KERNEL_GLOBALS = {
     "databricks": frozenset({"spark", "sc", "sqlContext", "dbutils", "table", "sql"}),
     "synapse": frozenset({"spark", "sc", "sqlContext", "mssparkutils"}),
 }  # fmt: skip
+_DATABRICKS_ONLY = frozenset({"dbutils", "displayHTML"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +109,10 @@ class AnalyzedNotebook:
         for marker, extra in _KERNEL_GLOBALS.items():
             if marker in kernel:
                 names |= extra
+        # Databricks notebooks keep a plain Python kernelspec when exported; reading the
+        # globals only Databricks provides gives them away.
+        if any(r.name in _DATABRICKS_ONLY for f in self.cells for r in f.reads):
+            names |= _KERNEL_GLOBALS["databricks"] | _DATABRICKS_ONLY
         return names
 
     def is_ambient(self, name: str) -> bool:
@@ -180,8 +185,8 @@ class AnalyzedNotebook:
 
 
 def _injects_names(facts: CellFacts) -> bool:
-    if facts.syntax_error is not None or facts.star_imports:
-        return True
+    if (facts.syntax_error is not None and facts.tree is None) or facts.star_imports:
+        return True  # nothing of the cell could be read, or `from x import *`
     for magic in facts.magics:
         if magic.kind == "line" and magic.name in _NAME_INJECTING_MAGICS:
             return True

@@ -71,7 +71,7 @@ def analyse_cell(cell: Cell, position: int) -> CellInfo:
         info.role_error = exc
     if not info.roles:
         facts = analyze_cell(cell)
-        if facts.tree is None:
+        if facts.tree is None or facts.syntax_error is not None:
             info.error = ExportRefused("not parsed: not Python, or a syntax error")
         else:
             info.scope = LightScope(facts)

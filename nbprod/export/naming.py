@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import builtins
 import keyword
 import re
 import sys
 from collections.abc import Collection
 
+from nbprod.analysis.names import PYTHON_BUILTINS
 from nbprod.notebook.model import Cell, Notebook
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<text>.+?)\s*#*\s*$", re.MULTILINE)
 _NON_WORD = re.compile(r"[^0-9a-zA-Z]+")
 _MAX_WORDS = 6
-RESERVED = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
+RESERVED = PYTHON_BUILTINS | frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
 
 
 def slugify(text: str, max_words: int = _MAX_WORDS) -> str:

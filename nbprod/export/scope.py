@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import bisect
-import builtins
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -31,6 +30,7 @@ from libcst.metadata import (
 )
 
 from nbprod.analysis.cell import CellFacts
+from nbprod.analysis.names import PYTHON_BUILTINS
 from nbprod.export import libcst_speedup
 from nbprod.export.model import ImportSpec
 
@@ -145,13 +145,17 @@ class CellScope:
         if not isinstance(node, cst.Name):
             return  # string annotations and the like: not names the cell reads at run time
         bound_by: list[int] = []
+        builtin = False
         for ref in referents:
             if isinstance(ref, BuiltinAssignment):
+                # libcst reads the builtins module, where an IPython shell in this process
+                # adds `display`: only Python's own count
+                builtin = builtin or ref.name in PYTHON_BUILTINS
                 continue
             if not isinstance(ref, Assignment) or not isinstance(ref.scope, GlobalScope):
                 return  # a local, a parameter or a closure variable
             bound_by.append(self.statement_at(*self._start(ref.node)))
-        if referents and not bound_by:
+        if builtin and not bound_by:
             return  # a builtin
         deferred = False
         walk: Scope = scope
@@ -275,4 +279,4 @@ class LightScope:
         }
 
 
-_BUILTINS = frozenset(dir(builtins))
+_BUILTINS = PYTHON_BUILTINS

@@ -156,3 +156,18 @@ def test_package_names() -> None:
     assert package_name("class") == "nb_class"
     assert package_name("os") == "nb_os"  # never shadows the standard library
     assert package_name("Statistics") == "nb_statistics"
+
+
+def test_names_an_ipython_shell_adds_to_builtins_are_not_builtins(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With IPython running in the same process (nbprod imported in a notebook, or a test
+    that made a shell), `display` sits in the builtins module; exported code still lacks it."""
+    import builtins
+
+    import libcst as cst
+
+    from nbprod.export.scope import CellScope
+
+    monkeypatch.setattr(builtins, "display", print, raising=False)
+    assert CellScope(cst.parse_module("display(df)\nprint(df)")).free_names() == ["display", "df"]

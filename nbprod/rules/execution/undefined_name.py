@@ -35,6 +35,14 @@ class UndefinedName(Rule):
         ["print(len([1, 2]))", "display(In[0])", "_ + 1", "_3"],
         ["from helpers import *", "clean(df)"],
         ["%run setup.py", "clean(df)"],
+        # a Databricks notebook exported with a plain Python kernelspec
+        ["displayHTML('<b>hi</b>')", "rdd = sc.parallelize([1, 2])"],
+        # a cell with a syntax error still defines what its other statements define, and
+        # what its broken statements seem to bind
+        [
+            "from helpers import load\ndata = load()\nprint data.shape\nsize = (len(data)",
+            "print(data, size)",
+        ],
         [code_cell("clean(df)", count=2), code_cell("%run setup.py", count=1)],
         ["files = !ls", "%%capture out\nprint(files)", "out.show()"],
         ["def f():\n    global counter\n    counter = 1", "f()\nprint(counter)"],
@@ -47,12 +55,17 @@ class UndefinedName(Rule):
         Invalid(["def score(y):\n    return metric(y)"], at=[(0, 2, 12)]),
         Invalid(["a = 1", "print(a, b)"], at=[(1, 1, 10)]),
         Invalid(["print(df_clean)", "%run helpers.ipynb"], at=[(0, 1, 7)]),
+        # one unparsable cell does not silence the rule for the cells below it
+        Invalid(
+            ["from helpers import load\ndata = load()\nprint data.shape", "print(dta)"],
+            at=[(1, 1, 7)],
+        ),
     ]
 
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
         for facts in nb.cells:
-            if nb.names_uncertain(facts):
-                continue
+            if facts.syntax_error is not None or nb.names_uncertain(facts):
+                continue  # an unparsable cell is NBP000's; what it reads is not all known
             reported: set[str] = set()
             refs: list[NameRef] = [*facts.reads, *facts.anonymous_deferred]
             for body in facts.deferred.values():

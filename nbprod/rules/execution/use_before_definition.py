@@ -58,6 +58,8 @@ class UseBeforeDefinition(Rule):
 
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
         for position, facts in enumerate(nb.cells):
+            if facts.syntax_error is not None:
+                continue  # an unparsable cell is NBP000's; what it reads is not all known
             reported: set[str] = set()
             for ref in facts.reads:
                 if (
