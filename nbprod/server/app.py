@@ -29,7 +29,8 @@ class NbprodServer(ExtensionApp):
         4 * 1024**3, help="Address-space limit of each worker process (0: none)."
     ).tag(config=True)
     worker_recycle_bytes = Int(
-        1024**3, help="A worker whose peak memory passed this is replaced after its request."
+        1024**3,
+        help="A worker whose memory peaked above this during a request is replaced after it.",
     ).tag(config=True)
 
     def initialize_handlers(self) -> None:
