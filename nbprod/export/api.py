@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import stat
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,6 +151,10 @@ def _prepare(
     result.package = name
     if not is_module_name(name):
         raise ConfigError(f"package name '{name}' is not a valid lowercase identifier")
+    if name in sys.stdlib_module_names:
+        raise ConfigError(
+            f"package name '{name}' would shadow the standard library module of that name"
+        )
     target = (
         Path(out_dir) if out_dir is not None else (settings.out or Path(name.replace("_", "-")))
     )

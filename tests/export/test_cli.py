@@ -64,6 +64,9 @@ def test_unreadable_notebook_and_bad_package_name(
     assert "truncated JSON" in capsys.readouterr().err
     nb = _stdlib_notebook(tmp_path / "words.ipynb")
     assert main(str(nb), "--package", "Not-Valid") == 2
+    assert main(str(nb), "--package", "os", "--out", str(tmp_path / "pkg")) == 2
+    assert "shadow the standard library" in capsys.readouterr().err
+    assert not (tmp_path / "pkg").exists()
 
 
 def test_settings_from_pyproject(tmp_path: Path) -> None:
