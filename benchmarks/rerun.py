@@ -13,7 +13,7 @@ the time is split into:
 A second figure is a whole ``python -m nbprod.rerun`` process on a one-cell notebook
 (interpreter start, imports, kernel start, report): the fixed cost of one invocation.
 
-    python benchmarks/rerun.py [--limit 12] [--timeout 60]
+    python benchmarks/rerun.py [--limit 100] [--timeout 60]
 
 Without ../shared/corpus it prints a skip message and exits 0.
 """
@@ -118,7 +118,7 @@ def process_cost(repeat: int = 3) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--limit", type=int, default=12, help="notebooks to replay (default 12)")
+    parser.add_argument("--limit", type=int, default=100, help="notebooks to replay (default 100)")
     parser.add_argument("--timeout", type=float, default=60.0, help="per-cell timeout (s)")
     args = parser.parse_args()
     if not CORPUS.is_dir():
