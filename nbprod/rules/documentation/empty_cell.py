@@ -10,8 +10,9 @@ from nbprod.rules.base import Invalid, Rule, code_cell, markdown_cell
 class EmptyCell(Rule):
     """## What it does
     Flags code and markdown cells that contain nothing but whitespace. Left alone: the
-    empty, never-run code cell Jupyter itself keeps at the end of a notebook, raw cells,
-    and tagged cells (an empty `parameters` cell papermill injects after).
+    empty, never-run code cell Jupyter itself keeps at the end of a notebook, an empty
+    code cell right under a markdown cell (an exercise's answer slot, run or not), raw
+    cells, and tagged cells (an empty `parameters` cell papermill injects after).
 
     ## Why is this bad?
     Empty cells are leftovers of editing: they add noise to the notebook, its diffs and
@@ -37,6 +38,9 @@ class EmptyCell(Rule):
         [code_cell("", count=None, tags=["parameters"]), "x = 1"],
         # the empty cell Jupyter keeps at the end of every notebook
         ["x = 1", code_cell("", count=None)],
+        # exercises: a question, and an empty cell for the answer
+        [markdown_cell("### Step 3. Load the data"), code_cell("", count=None), "x = 1"],
+        [markdown_cell("### Step 4. Plot it"), code_cell("", count=7), "y = 2"],
     ]
     invalid = [
         Invalid(
@@ -55,6 +59,9 @@ class EmptyCell(Rule):
         for cell in cells:
             if cell.kind not in ("code", "markdown") or cell.source.strip() or cell.tags:
                 continue
-            if cell.index == len(cells) - 1 and cell.kind == "code" and not cell.execution_count:
-                continue  # Jupyter's own placeholder at the end
+            if cell.kind == "code":
+                if cell.index == len(cells) - 1 and not cell.execution_count:
+                    continue  # Jupyter's own placeholder at the end
+                if cell.index > 0 and cells[cell.index - 1].kind == "markdown":
+                    continue  # an answer slot under a question
             yield self.finding(nb, cell, f"empty {cell.kind} cell: delete it", 1, 1)

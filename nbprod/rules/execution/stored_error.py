@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
-from nbprod.analysis import AnalyzedNotebook
+from nbprod.analysis import AnalyzedNotebook, CellFacts
 from nbprod.findings import ChecklistArea, Finding, Severity
-from nbprod.rules.base import Invalid, Rule, code_cell
+from nbprod.rules.base import Invalid, Rule, code_cell, markdown_cell
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _ARROW = re.compile(r"^-+> ?(\d+)", re.M)
@@ -19,8 +20,10 @@ _ERROR = {
 
 class StoredErrorOutput(Rule):
     """## What it does
-    Flags a code cell whose stored output is an exception traceback. Cells tagged
-    `raises-exception` (the Jupyter Book convention for deliberate errors) are skipped.
+    Flags a code cell whose stored output is an exception traceback. Deliberate errors
+    are skipped: cells tagged `raises-exception` (the Jupyter Book convention), and cells
+    whose own comments, or the markdown right before or after them, say that an error is
+    coming or what it was ("# this will error", "we get the error: `RuntimeError` ...").
 
     ## Why is this bad?
     The saved notebook failed when it was run: the results below it were computed
@@ -43,9 +46,19 @@ class StoredErrorOutput(Rule):
     valid = [
         ["x = 1"],
         [code_cell("y = 1\nx", outputs=[_ERROR], tags=["raises-exception"])],
+        # a tutorial showing an error on purpose, and saying so
+        [code_cell("# Note: this will error, x is not defined yet\nx", outputs=[_ERROR])],
+        [code_cell("# a GPU tensor can't become a NumPy array\nx", outputs=[_ERROR])],
+        [
+            code_cell("y = 1\nx", outputs=[_ERROR]),
+            markdown_cell("Oh no! We get a `NameError`: `x` does not exist yet."),
+        ],
     ]
     invalid = [
         Invalid([code_cell("y = 1\nx", outputs=[_ERROR])], at=[(0, 2)]),
+        Invalid(
+            [markdown_cell("## Results"), code_cell("y = 1\nx", outputs=[_ERROR])], at=[(1, 2)]
+        ),
     ]
 
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
@@ -54,7 +67,7 @@ class StoredErrorOutput(Rule):
             if "raises-exception" in cell.tags:
                 continue
             for output in cell.outputs:
-                if output.get("output_type") != "error":
+                if output.get("output_type") != "error" or _announced(nb, facts, output):
                     continue
                 line = _line(output, cell.source.count("\n") + 1)
                 value = " ".join(str(output.get("evalue", "")).split())
@@ -67,6 +80,34 @@ class StoredErrorOutput(Rule):
                 )
                 yield self.finding(nb, cell, f"cell has a stored error output: {error}", line)
                 break
+
+
+_SAYS_ERROR = re.compile(
+    r"\b(will|would|should|going to|to) (error|fail|raise|break|crash)|\berrors? out\b"
+    r"|\b(get|got|see|raises?|throws?) (an?|the|another)( \w+)? (error|exception)\b",
+    re.I,
+)
+
+
+_CANNOT = re.compile(r"\b(can't|cannot|can not|won't|doesn't work)\b", re.I)
+
+
+def _announced(nb: AnalyzedNotebook, facts: CellFacts, output: dict[str, Any]) -> bool:
+    """Whether the notebook says the error is on purpose: in the cell's comments, or in
+    the markdown just before or after it (naming the error, or saying one comes)."""
+    comments = " ".join(
+        line.split("#", 1)[1] for line in facts.cell.source.split("\n") if "#" in line
+    )
+    if _SAYS_ERROR.search(comments) or _CANNOT.search(comments):
+        return True
+    cells = nb.notebook.cells
+    ename = str(output.get("ename", ""))
+    for index in (facts.cell.index - 1, facts.cell.index + 1):
+        if 0 <= index < len(cells) and cells[index].kind == "markdown":
+            text = cells[index].source
+            if _SAYS_ERROR.search(text) or (len(ename) > 4 and ename in text):
+                return True
+    return False
 
 
 def _line(output: dict[str, object], lines: int) -> int:
