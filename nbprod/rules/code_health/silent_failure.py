@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 
 from nbprod.analysis import AnalyzedNotebook, CellFacts
@@ -29,8 +30,9 @@ class SilentFailure(Rule):
     category, message or module to narrow it. Handlers of specific exceptions
     (`except KeyError: pass`), try blocks that only import (optional dependencies) or only
     release a resource or switch on a version-dependent option (`sess.close()`,
-    `tf.enable_eager_execution()`), and filters inside `with warnings.catch_warnings():`
-    are not reported.
+    `tf.enable_eager_execution()`), handlers whose message names the expected state they
+    met ("already exists", "not running in Colab, download it manually"), and filters
+    inside `with warnings.catch_warnings():` are not reported.
 
     ## Why is this bad?
     The cell "works" while the step silently did not happen: a column was not parsed, a
@@ -68,6 +70,12 @@ class SilentFailure(Rule):
         ["try:\n    ws = get()\nexcept:\n    print('creating')\n    ws = create()"],
         ["try:\n    from google.colab import drive\nexcept:\n    pass"],  # optional dependency
         ["try:\n    %load_ext autoreload\nexcept:\n    pass"],
+        # the handler tells the user which expected state it met
+        ["try:\n    bq.create_dataset(d)\nexcept:\n    print('Dataset already exists.')"],
+        [
+            "try:\n    from google.colab import files\n    files.download('app.zip')\n"
+            "except:\n    print('Not running in Google Colab: download app.zip manually.')"
+        ],
         # cleanup and compatibility calls: their failure leaves nothing wrong behind
         ["try:\n    sess.close()\nexcept:\n    pass"],
         ["try:\n    tf.enable_eager_execution()\nexcept Exception:\n    pass"],
@@ -226,8 +234,31 @@ def _silent_action(body: list[ast.stmt]) -> str | None:
         else:
             return None
     if "print" in kinds:
-        return "only prints or logs"
+        return None if _explains_expected_condition(body) else "only prints or logs"
     return "only continues" if "continue" in kinds else "only passes"
+
+
+# What a handler's message says when the failure is an expected state, told to the user:
+# "Dataset already exists.", "Not running in Google Colab, ... download it manually".
+_EXPECTED_CONDITION = re.compile(
+    r"already (exists?|there|been|moved|created|registered)|\bnot (running|installed|available"
+    r"|registered|accessible|found|in colab)\b|does(n't| not) exist|\bmanually\b|\bskipp?",
+    re.I,
+)
+
+
+def _explains_expected_condition(body: list[ast.stmt]) -> bool:
+    """A handler that prints a message of its own naming the expected state (not the
+    exception): the failure is anticipated and the user is told what it means."""
+    texts = [
+        text.value
+        for stmt in body
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)
+        for arg in stmt.value.args
+        for text in ast.walk(arg)
+        if isinstance(text, ast.Constant) and isinstance(text.value, str)
+    ]
+    return any(_EXPECTED_CONDITION.search(t) for t in texts)
 
 
 def _reports(call: ast.Call) -> bool:
