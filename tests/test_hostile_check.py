@@ -588,3 +588,12 @@ def test_a_fifo_named_pyproject_toml_is_an_error_not_a_hang(tmp_path: Path) -> N
     result = _cli("check", "nb.ipynb", cwd=tmp_path, timeout=60)
     assert result.returncode == 2
     assert "pyproject.toml: not a regular file (a named pipe (FIFO))" in result.stderr
+
+
+@pytest.mark.parametrize("kind", ["unary", "attribute", "binop", "call-chain"])
+def test_deep_code_beside_a_syntax_error_is_nbp000_too(kind: str) -> None:
+    """An unparsable cell keeps the statements that parse alone: never a too-deep one."""
+    source = "print 'python 2'\n" + _DEEP[kind](1000) + "\nz = 1"
+    result = check_notebook_data(_nb([code(source, 1), code("print(z)", 2)]), "d.ipynb", ALL)
+    assert result.error is None
+    assert "NBP000" in {f.code for f in result.findings}

@@ -117,6 +117,9 @@ def analyze_cell(cell: Cell) -> CellFacts:
     tree = _parse(cell.source, facts)
     if tree is None and facts.syntax_error is not None and facts.python:
         tree = _recover(facts)
+        if tree is not None and _deeper_than_limit(tree):  # rules walk trees recursively
+            body = [s for s in tree.body if not _deeper_than_limit(ast.Module([s], []))]
+            tree = ast.Module(body, []) if body else None
     if tree is None:
         return facts
     facts.tree = tree
