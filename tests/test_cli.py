@@ -10,7 +10,7 @@ from .conftest import FIXTURES, code, run_cli, write_notebook
 
 
 def _messy(path: Path) -> Path:
-    return write_notebook(path, [code("print(df)", 2), code("df = 1", 1)])
+    return write_notebook(path, [code("print(df); y = 1", 2), code("df = 1", 1)])
 
 
 def _project(tmp_path: Path) -> Path:

@@ -16,7 +16,7 @@ REPORT_SCHEMA = json.loads((ROOT / "nbprod" / "schemas" / "report.schema.json").
 
 def _notebooks(tmp_path: Path) -> Path:
     write_notebook(
-        tmp_path / "messy.ipynb", [code("print(df)", 2), code("df = 1", 1), code("x = (", 3)]
+        tmp_path / "messy.ipynb", [code("print(df); y = 1", 2), code("df = 1", 1), code("x = (", 3)]
     )
     write_notebook(tmp_path / "clean.ipynb", [code("x = 1", 1)])
     (tmp_path / "broken.ipynb").write_text("{")

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 
-from nbprod.analysis import AnalyzedNotebook
+from nbprod.analysis import AnalyzedNotebook, CellFacts
 from nbprod.findings import ChecklistArea, Finding, Severity
 from nbprod.rules.base import ExampleCell, Invalid, Rule, markdown_cell
 
@@ -71,6 +72,15 @@ class MissingObjective(Rule):
             "x = 1",
         ],
         [markdown_cell("# Notes"), markdown_cell("Only text here, no code at all.")],
+        # setup cells above the title: installs, version prints
+        [
+            "!pip install -q torchmetrics\n%matplotlib inline",
+            "import torch\nprint(torch.__version__)",
+            markdown_cell(
+                "# Food vision\n\nWe classify photos of food into one of 101 classes, measured by top-1 accuracy."
+            ),
+            "model = build()",
+        ],
     ]
     invalid = [
         Invalid(
@@ -116,7 +126,9 @@ class MissingObjective(Rule):
 
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
         cells = nb.notebook.cells
-        first_code = next((c for c in cells if c.kind == "code" and c.has_code), None)
+        setup = {id(f.cell) for f in nb.cells if _setup_only(f)}
+        code = [c for c in cells if c.kind == "code" and c.has_code]
+        first_code = next((c for c in code if id(c) not in setup), code[0] if code else None)
         if first_code is None:
             return
         leading = [c.source for c in cells[: first_code.index] if c.kind == "markdown"]
@@ -141,6 +153,23 @@ class MissingObjective(Rule):
             f"no objective stated up front: {problem}; open with a title and a few sentences on"
             " what is predicted, why, and with which metric",
         )
+
+
+def _setup_only(facts: CellFacts) -> bool:
+    """A cell people put above the title: installs and magics (`!pip install`, `%matplotlib`),
+    or printing versions (`import torch; print(torch.__version__)`)."""
+    if facts.tree is None:
+        return False
+    versions = "__version__" in facts.cell.source
+    for stmt in facts.tree.body:
+        if isinstance(stmt, ast.Pass):
+            continue  # a magic or shell line
+        if versions and isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            continue
+        if versions and isinstance(stmt, ast.Expr) and "__version__" in ast.unparse(stmt):
+            continue
+        return False
+    return bool(facts.magics) or versions
 
 
 def _heading_and_words(markdown: str) -> tuple[bool, int]:
