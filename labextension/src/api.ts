@@ -82,7 +82,7 @@ export interface ExportReport {
 
 /** What the model needs from the server: lets tests swap in a fake. */
 export interface INbprodApi {
-  /** `notebook`: the notebook's JSON as UTF-8 (the handle composes it from cached cells). */
+  /** `notebook`: the notebook's JSON as UTF-8, read before this returns (the handle reuses the buffer). */
   check(path: string, notebook: Uint8Array, signal?: AbortSignal): Promise<CheckReport>;
   rules(): Promise<RuleInfo[]>;
   exportPackage(request: ExportRequest): Promise<ExportReport>;

@@ -189,7 +189,7 @@ export interface INotebookHandle {
   readonly path: string;
   /** The notebook's content is loaded (before that the editor shows a placeholder). */
   readonly ready: boolean;
-  /** The notebook JSON as the frontend holds it, unsaved edits included, as UTF-8. */
+  /** The notebook JSON as the frontend holds it, unsaved edits included, as UTF-8 (valid until the next call). */
   toJSONBytes(): Uint8Array;
   /** Cell ids in document order (cheap: no sources). */
   cellIds(): string[];

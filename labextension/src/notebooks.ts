@@ -18,6 +18,7 @@ const CLOSE = new Uint8Array([0x5d, 0x7d]); // ]}
 export class PanelHandle implements INotebookHandle {
   /** Each cell's JSON, until the cell changes: a check re-serialises only edited cells. */
   private _cellJson = new WeakMap<ISharedCell, Uint8Array>();
+  private _buffer = new Uint8Array(0);
   private _watched = new WeakSet<ISharedCell>();
 
   constructor(readonly panel: NotebookPanel) {}
@@ -35,7 +36,7 @@ export class PanelHandle implements INotebookHandle {
   }
 
   /**
-   * The notebook JSON as UTF-8, copied together from one cached encoding per cell: a
+   * The notebook JSON as UTF-8 (valid until the next call), copied together from one cached encoding per cell: a
    * check encodes only the cells edited since the last one (a memcpy of the rest is
    * cheap; serialising megabytes of outputs again is not). Always as nbformat 4.5 with the
    * cell ids JupyterLab uses (`model.toJSON()` drops them for 4.0-4.4 files), so every
@@ -75,7 +76,12 @@ export class PanelHandle implements INotebookHandle {
       parts.push(bytes);
       size += bytes.length;
     });
-    const body = new Uint8Array(size);
+    // One buffer, reused: the client copies it into a Blob at once, and a fresh megabytes
+    // allocation per check would only feed the garbage collector.
+    if (this._buffer.length < size) {
+      this._buffer = new Uint8Array(Math.ceil(size * 1.25));
+    }
+    const body = this._buffer.subarray(0, size);
     let at = 0;
     for (const part of parts) {
       body.set(part, at);

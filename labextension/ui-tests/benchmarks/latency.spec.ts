@@ -56,6 +56,8 @@ interface INotebookResult {
   edit_to_sidebar_ms: Record<string, number>;
   check_request_ms: Record<string, number>;
   jump_ms: Record<string, number>;
+  /** Jumps that did not arrive within 10 s, and the state they were stuck in. */
+  jumps_missed: string[];
   /** Opening is mostly JupyterLab loading and rendering the notebook; the nbprod share is the point. */
   long_frames_opening: Record<string, number | string>;
   long_frames_editing: Record<string, number | string>;
@@ -96,7 +98,7 @@ function frameStats(frames: ILongFrame[]): Record<string, number | string> {
 function biggest(): string[] {
   return fs
     .readdirSync(CORPUS)
-    .filter(f => f.endsWith('.ipynb'))
+    .filter(f => f.endsWith('.ipynb') && f.includes(process.env.NBPROD_BENCH_ONLY ?? ''))
     .map(f => ({ f, size: fs.statSync(path.join(CORPUS, f)).size }))
     .sort((a, b) => b.size - a.size)
     .slice(0, NOTEBOOKS)
@@ -213,10 +215,13 @@ async function jump(page: IJupyterLabPageFixture, key: string, target: number): 
           if (inView && notebook.activeCellIndex === target && focused) {
             resolve(performance.now() - t0);
           } else if (performance.now() - t0 > 10000) {
-            console.log(
-              `LOAF jump to ${target} never arrived: in view ${inView}, active ${notebook.activeCellIndex}, ` +
-                `focus in cell ${focused} (${document.activeElement?.className})`
-            );
+            const why =
+              `jump to cell ${target + 1} never arrived: in view ${inView}, active ${notebook.activeCellIndex + 1}, ` +
+              `focus in cell ${focused} (${document.activeElement?.className})`;
+            (window as unknown as { nbprodMissed?: string[] }).nbprodMissed = [
+              ...((window as unknown as { nbprodMissed?: string[] }).nbprodMissed ?? []),
+              why
+            ];
             resolve(-1);
           } else {
             requestAnimationFrame(tick);
@@ -334,6 +339,8 @@ async function measure(page: IJupyterLabPageFixture, tmpPath: string, name: stri
     jumps.push(await jump(page, target.key, target.index));
   }
   const jumpFrames = await framesSince(page, jumpStart);
+  const missed = await page.evaluate(() => (window as unknown as { nbprodMissed?: string[] }).nbprodMissed ?? []);
+  await page.evaluate(() => ((window as unknown as { nbprodMissed?: string[] }).nbprodMissed = []));
 
   await page.evaluate(() => {
     const panel = window.jupyterapp.shell.currentWidget as NotebookPanel;
@@ -350,6 +357,7 @@ async function measure(page: IJupyterLabPageFixture, tmpPath: string, name: stri
     edit_to_sidebar_ms: stats(edits),
     check_request_ms: stats(requests),
     jump_ms: stats(jumps.filter(j => j >= 0)),
+    jumps_missed: missed,
     long_frames_opening: frameStats(openFrames),
     long_frames_editing: frameStats(editFrames),
     long_frames_jumping: frameStats(jumpFrames),
