@@ -19,6 +19,8 @@ from nbprod.export.cli import run as export_run
 from nbprod.progress import Progress
 from nbprod.reporters import FORMATS, clean, reporter
 from nbprod.reporters.text import statistics
+from nbprod.rerun.cli import register as rerun_register
+from nbprod.rerun.cli import run as rerun_run
 from nbprod.rules.docs import rules_markdown
 from nbprod.rules.registry import all_rules, catalog, rule_by_code_or_name
 from nbprod.runner import Task, default_jobs, run
@@ -96,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="markdown is the rule catalog in docs/rules.md",
     )  # fmt: skip
     export_register(sub)
+    rerun_register(sub)
     explain = sub.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("rule", help="rule code or name, e.g. NBP104 or use-before-definition")
     return parser
@@ -164,6 +167,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _explain(args.rule)
         if args.command == "export":
             return export_run(args)
+        if args.command == "rerun":
+            return rerun_run(args)
         return _check(args)
     except ConfigError as exc:
         print(f"nbprod: error: {exc}", file=sys.stderr)
@@ -197,6 +202,10 @@ def _rules(fmt: str) -> int:
 
 def _explain(key: str) -> int:
     rule = rule_by_code_or_name(key)
+    if rule is None:
+        from nbprod.rerun.rules import rerun_rule_by_code_or_name
+
+        rule = rerun_rule_by_code_or_name(key)
     if rule is None:
         print(f"nbprod: error: unknown rule '{key}' (see `nbprod rules`)", file=sys.stderr)
         return EXIT_ERROR

@@ -23,7 +23,9 @@ def specificity(selector: str, rule: type[Rule]) -> int | None:
 
 
 def validate(selectors: Iterable[str], where: str) -> None:
-    rules = all_rules()
+    from nbprod.rerun.rules import RERUN_RULES  # `nbprod rerun`'s codes may be configured too
+
+    rules = (*all_rules(), *RERUN_RULES)
     for selector in selectors:
         if not any(specificity(selector, r) is not None for r in rules):
             raise ConfigError(f"unknown rule selector '{selector}' in {where}")

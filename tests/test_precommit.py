@@ -114,7 +114,7 @@ def test_suppressed_violation_passes(tmp_path: Path, hook_repo: tuple[Path, str]
 
 def test_try_repo_runs_the_working_tree(tmp_path: Path) -> None:
     _git(tmp_path, "init", "-q")
-    write_notebook(tmp_path / "messy.ipynb", [code("print(df)", 2), code("df = 1", 1)])
+    write_notebook(tmp_path / "messy.ipynb", [code("print(df); y = 1", 2), code("df = 1", 1)])
     _git(tmp_path, "add", "-A")
     result = subprocess.run(
         [str(PRE_COMMIT), "try-repo", str(ROOT), "nbcheck", "--files", "messy.ipynb"],

@@ -6,6 +6,7 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Float, Int
 
 from nbprod.server.handlers import HANDLERS
+from nbprod.server.rerun import rerun_handlers, stop_rerun_jobs
 from nbprod.server.workers import WorkerPool
 
 
@@ -42,7 +43,9 @@ class NbprodServer(ExtensionApp):
         self.pool.start()  # the workers import nbprod while the server starts
         options = {"limits": self, "pool": self.pool}
         self.handlers.extend((f"/{route}", handler, options) for route, handler in HANDLERS)
+        self.handlers.extend(rerun_handlers(self))
         self.log.info("nbprod: REST API registered under nbprod/, %d workers", self.workers)
 
     async def stop_extension(self) -> None:
+        await stop_rerun_jobs(self)
         self.pool.shutdown()
