@@ -71,7 +71,7 @@ def _seed(index: int) -> str:
 
 # -- hostile pieces ---------------------------------------------------------------------------
 
-_DEPTHS = st.sampled_from([1, 2, 50, 99, 101, 150, 199, 201, 1000, 3000, 50_000])
+_DEPTHS = st.sampled_from([1, 2, 50, 99, 101, 150, 199, 201, 250, 500, 1000, 1000, 3000, 50_000])
 _SNIPPETS: list[Callable[[int], str]] = [
     lambda n: "x = " + "[" * n + "]" * n,
     lambda n: "x = " + "(" * n,
@@ -97,10 +97,14 @@ _TEXT = st.one_of(
          "df = pd.read_csv('data/raw/x.csv')\ndf.to_csv('data/raw/x.csv')", "try:\n    f()\nexcept:\n    pass"]
     ),
 )  # fmt: skip
+_BROKEN = st.sampled_from(["print 'py2'", "x = (", "def f(:", "else:", "%%time", "obj??"])
+_DEEP_SOURCE = st.builds(lambda f, n: f(n), st.sampled_from(_SNIPPETS), _DEPTHS)
 _SOURCE = st.one_of(
     _TEXT,
-    st.builds(lambda f, n: f(n), st.sampled_from(_SNIPPETS), _DEPTHS),
+    _DEEP_SOURCE,
     st.lists(_TEXT, max_size=4).map("\n".join),
+    # a broken statement beside deep ones: analysis recovers the statements that parse
+    st.lists(st.one_of(_TEXT, _DEEP_SOURCE, _BROKEN), min_size=2, max_size=4).map("\n".join),
 )
 _LEAF = st.one_of(
     st.none(),
