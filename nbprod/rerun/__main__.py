@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
-from nbprod.rerun.cli import main
+from nbprod.cli import entry
 
 if __name__ == "__main__":
-    try:
-        code = main()
-        sys.stdout.flush()
-    except BrokenPipeError:
-        code = 1
-    sys.stderr.flush()
-    os._exit(code)
+    sys.argv[1:1] = ["rerun"]
+    entry()

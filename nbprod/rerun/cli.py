@@ -168,17 +168,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     add_arguments(parser)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """``python -m nbprod.rerun``: the same options as ``nbprod rerun``."""
-    parser = argparse.ArgumentParser(
-        prog="nbprod rerun",
-        description="Run a copy of each notebook top to bottom in a fresh kernel and report"
-        " what does not reproduce.",
-    )
-    add_arguments(parser)
-    return parser
-
-
 def _selectors(values: list[str] | None) -> tuple[str, ...] | None:
     if values is None:
         return None
@@ -400,33 +389,3 @@ class _Status:
             self.stream.write("\r" + " " * 100 + "\r")
             self.stream.flush()
             self.shown = False
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m nbprod.rerun``, with the same error handling as ``nbprod``."""
-    from nbprod.reporters import clean
-
-    args = build_parser().parse_args(argv)
-    for stream in (sys.stdout, sys.stderr):
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
-            try:
-                reconfigure(errors="backslashreplace")
-            except (ValueError, OSError):
-                pass
-    try:
-        return run(args)
-    except KeyboardInterrupt:
-        return 130
-    except (BrokenPipeError, SystemExit):
-        raise
-    except Exception as exc:
-        if os.environ.get("NBPROD_DEBUG"):
-            raise
-        text = clean(str(exc).split("\n", 1)[0][:300])
-        print(
-            f"nbprod: internal error: {type(exc).__name__}: {text} (please report;"
-            " NBPROD_DEBUG=1 shows the traceback)",
-            file=sys.stderr,
-        )
-        return EXIT_ERROR

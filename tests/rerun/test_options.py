@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from nbprod.rerun.cli import main
+from nbprod.cli import main
 from nbprod.rerun.replay import UsageError, _inject, _to_v4, parse_parameter
 from nbprod.rerun.rules import RERUN_RULES, rerun_rule_by_code_or_name
 
@@ -101,7 +101,7 @@ def test_usage_errors_and_unreadable_notebooks_exit_2(
     before = (tmp_path / "nb.ipynb").read_bytes()
     monkeypatch.chdir(tmp_path)
     try:
-        code = main(args)  # in-process: no kernel is started for any of these
+        code = main(["rerun", *args])  # in-process: no kernel is started for any of these
     except SystemExit as exc:  # argparse's own errors
         code = exc.code
     assert code == 2
