@@ -203,9 +203,9 @@ def _rules(fmt: str) -> int:
 def _explain(key: str) -> int:
     rule = rule_by_code_or_name(key)
     if rule is None:
-        from nbprod.rerun.rules import rerun_rule_by_code_or_name
+        from nbprod.rerun.rules import RERUN_RULES
 
-        rule = rerun_rule_by_code_or_name(key)
+        rule = rule_by_code_or_name(key, RERUN_RULES)
     if rule is None:
         print(f"nbprod: error: unknown rule '{key}' (see `nbprod rules`)", file=sys.stderr)
         return EXIT_ERROR

@@ -134,30 +134,6 @@ class Nondeterministic(ReplayRule):
 RERUN_RULES: tuple[type[ReplayRule], ...] = (FailsFromScratch, OutputDiffers, Nondeterministic)
 
 
-def rerun_rule_by_code_or_name(key: str) -> type[ReplayRule] | None:
-    """The replay rule named ``key`` (``NBP110`` or ``fails-from-scratch``), else None."""
-    for rule in RERUN_RULES:
-        if key.upper() == rule.code or key == rule.name:
-            return rule
-    return None
-
-
-def rerun_catalog() -> list[dict[str, str]]:
-    """Like :func:`nbprod.rules.registry.catalog`, for the replay rules."""
-    return [
-        {
-            "code": r.code,
-            "name": r.name,
-            "area": r.area.value,
-            "severity": r.severity.value,
-            "checklist_item": r.checklist_item,
-            "summary": r.summary(),
-            "docs": r.docs(),
-        }
-        for r in RERUN_RULES
-    ]
-
-
 def rerun_rules_markdown() -> str:
     """The replay rules' catalog, in the format of docs/rules.md (shown in docs/rerun.md)."""
     parts = ["| code | name | severity | what it does |\n|---|---|---|---|\n"]

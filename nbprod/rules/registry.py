@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -30,8 +31,10 @@ def all_rules() -> tuple[type[Rule], ...]:
     return tuple(sorted(found, key=lambda r: r.code))
 
 
-def rule_by_code_or_name(key: str) -> type[Rule] | None:
-    for rule in all_rules():
+def rule_by_code_or_name(key: str, rules: Iterable[type[Rule]] | None = None) -> type[Rule] | None:
+    """The rule named ``key`` (``NBP104`` or ``use-before-definition``) among ``rules``
+    (default: every static rule), else None."""
+    for rule in all_rules() if rules is None else rules:
         if key.upper() == rule.code or key == rule.name:
             return rule
     return None
@@ -44,8 +47,9 @@ def option_defaults() -> dict[str, Any]:
     return defaults
 
 
-def catalog() -> list[dict[str, str]]:
-    """Rule metadata and docs, as served by ``GET /nbprod/rules``."""
+def catalog(rules: Iterable[type[Rule]] | None = None) -> list[dict[str, str]]:
+    """Rule metadata and docs, as served by ``GET /nbprod/rules`` (default: every static
+    rule; the replay rules of ``nbprod rerun`` are served with its jobs)."""
     return [
         {
             "code": r.code,
@@ -56,5 +60,5 @@ def catalog() -> list[dict[str, str]]:
             "summary": r.summary(),
             "docs": r.docs(),
         }
-        for r in all_rules()
+        for r in (all_rules() if rules is None else rules)
     ]

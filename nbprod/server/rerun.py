@@ -240,12 +240,13 @@ class RerunHandler(NbprodHandler):
 class RerunStartHandler(RerunHandler):
     @tornado.web.authenticated
     async def get(self) -> None:
-        from nbprod.rerun.rules import rerun_catalog
+        from nbprod.rerun.rules import RERUN_RULES
+        from nbprod.rules.registry import catalog
 
         jobs = [job.to_json() for job in self.jobs.jobs.values()]
         for job in jobs:
             job.pop("report", None)
-        self.write_json({"jobs": jobs, "rules": rerun_catalog()})
+        self.write_json({"jobs": jobs, "rules": catalog(RERUN_RULES)})
 
     @tornado.web.authenticated
     async def post(self) -> None:

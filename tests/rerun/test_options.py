@@ -9,7 +9,8 @@ import pytest
 
 from nbprod.cli import main
 from nbprod.rerun.replay import UsageError, _inject, _to_v4, parse_parameter
-from nbprod.rerun.rules import RERUN_RULES, rerun_rule_by_code_or_name
+from nbprod.rerun.rules import RERUN_RULES
+from nbprod.rules.registry import rule_by_code_or_name
 
 from .conftest import cell, notebook_json, rerun, write
 
@@ -61,8 +62,8 @@ def test_rules_are_documented_like_the_static_ones() -> None:
         assert rule.missing_sections() == []
         assert rule.summary()
         assert rule.valid and rule.invalid
-        assert rerun_rule_by_code_or_name(rule.code) is rule
-        assert rerun_rule_by_code_or_name(rule.name) is rule
+        assert rule_by_code_or_name(rule.code, RERUN_RULES) is rule
+        assert rule_by_code_or_name(rule.name, RERUN_RULES) is rule
     assert [r.code for r in RERUN_RULES] == ["NBP110", "NBP111", "NBP112"]
 
 
