@@ -9,14 +9,16 @@ cannot be started.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import math
 import os
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    import asyncio
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -280,6 +282,8 @@ def run(args: argparse.Namespace) -> int:
         return outcome
 
     async def replay_all() -> list[Replay]:
+        import asyncio  # only a replay needs it: `nbprod check` imports this module too
+
         slots = asyncio.Semaphore(args.jobs)
         return list(await asyncio.gather(*(one(nb, slots) for nb in found.files)))
 
