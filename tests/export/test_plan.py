@@ -305,3 +305,36 @@ def test_module_cycles_are_refused() -> None:
         cell("def c():\n    return 1", ["export:one"]),
     )
     assert any("modules import each other" in f for f in refusals(p))
+
+
+@pytest.mark.parametrize(
+    ("code", "how"),
+    [
+        ("for t in (a, b):\n    t.drop('y', axis=1, inplace=True)", "through 't'"),
+        ("frames = [a, b]\nfor t in frames:\n    t['z'] = 0", "through 't'"),
+        ("x = a\nx.drop('y', axis=1, inplace=True)", "through 'x'"),
+        ("frames = [a, b]\nframes[0].drop('y', axis=1, inplace=True)", "through 'frames'"),
+        ("values = a.values\nvalues.fill(0)", "through 'values'"),
+        ("for name, t in {'a': a}.items():\n    t.loc[:, 'y'] = 0", "through 't'"),
+    ],
+)
+def test_mutation_through_an_alias_is_a_mutation_of_the_object(code: str, how: str) -> None:
+    p = plan(
+        cell("a, b = load()", ["export"]),
+        cell(code, ["export"]),
+        cell("summary = a.describe()", ["export"]),
+        cell("summary"),
+    )
+    (found,) = refusals(p)
+    assert found.startswith("nb: cell 2, line ") and "mutates 'a' in place (" in found, found
+    assert how in found and "cell 3 also reads it" in found
+
+
+def test_an_alias_of_a_local_object_is_not_a_mutation_of_a_parameter() -> None:
+    p = plan(
+        cell("a, b = load()", ["export"]),
+        cell("frames = [a.copy(), b.copy()]\nfor t in frames:\n    t['z'] = 0", ["export"]),
+        cell("summary = a.describe()", ["export"]),
+        cell("summary, frames"),
+    )
+    assert not p.refusals, refusals(p)
