@@ -369,8 +369,13 @@ class _Planner:
                     "would change module state; copy it into a new name first",
                     mutation.line,
                 )
+            source = self._binder(name, info.position)
             readers = [
-                str(o.cell.number) for o in live if o.position != info.position and name in o.free
+                str(o.cell.number)
+                for o in live
+                if o.position != info.position
+                and name in o.free
+                and self._binder(name, o.position) is source
             ]
             if readers:
                 cells = (
@@ -384,6 +389,16 @@ class _Planner:
                     f"(e.g. {name} = {name}.copy() first)",
                     mutation.line,
                 )
+
+    def _binder(self, name: str, position: int) -> CellInfo | None:
+        """The cell whose binding of ``name`` a cell at ``position`` reads: the last above it.
+
+        A reader below a re-binding (``m = LinearRegression()`` again) sees another object.
+        """
+        for info in reversed(self.infos[:position]):
+            if name in info.bound:
+                return info
+        return None
 
     def _read_later(self, name: str, position: int) -> bool:
         for later in self.infos[position + 1 :]:

@@ -338,3 +338,24 @@ def test_an_alias_of_a_local_object_is_not_a_mutation_of_a_parameter() -> None:
         cell("summary, frames"),
     )
     assert not p.refusals, refusals(p)
+
+
+def test_a_mutated_object_is_shared_only_with_readers_of_the_same_binding() -> None:
+    p = plan(
+        cell("from sklearn.linear_model import LinearRegression\nX, y = load()", ["export"]),
+        cell("m = LinearRegression()", ["export"]),
+        cell("m.fit(X, y)", ["export"]),
+        cell("m = LinearRegression(fit_intercept=False)", ["export"]),
+        cell("m.fit(X, y)", ["export"]),
+        cell("m.predict(X)"),
+    )
+    assert not p.refusals, refusals(p)
+    p = plan(
+        cell("from sklearn.linear_model import LinearRegression\nX, y = load()", ["export"]),
+        cell("m = LinearRegression()", ["export"]),
+        cell("m.fit(X, y)", ["export"]),
+        cell("score = m.score(X, y)", ["export"]),  # reads the object cell 3 fitted
+        cell("m = LinearRegression(fit_intercept=False)", ["export"]),
+    )
+    assert [r.split(" (")[0] for r in refusals(p)] == ["nb: cell 3, line 1: mutates 'm' in place"]
+    assert "cell 4 also reads it" in refusals(p)[0]
