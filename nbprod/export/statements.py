@@ -44,16 +44,43 @@ def classify(
         targets, value = [small.target], small.value
     else:
         return "lift"
-    if not all(isinstance(t, cst.Name) for t in targets):
+    target = targets[0]
+    if len(targets) == 1 and value is not None and _unpacked(target, value):
+        assert isinstance(target, (cst.Tuple, cst.List)) and isinstance(
+            value, (cst.Tuple, cst.List)
+        )
+        names = [cst.ensure_type(e.value, cst.Name).value for e in target.elements]
+        values = [e.value for e in value.elements]
+    elif all(isinstance(t, cst.Name) for t in targets):
+        names = [t.value for t in targets if isinstance(t, cst.Name)]
+        values = [value] if value is not None else []
+    else:
         return "lift"
-    names = [t.value for t in targets if isinstance(t, cst.Name)]
     if any(any(b.statement != index for b in scope.bindings.get(n, ())) for n in names):
         return "lift"  # rebound elsewhere in the cell: a variable, not a constant
     if any(n in mutated for n in names):
         return "lift"
-    if value is not None and not _constant_like(value, known):
+    if not all(_constant_like(v, known) for v in values):
         return "lift"
     return "hoist"
+
+
+def _is_sequence(node: cst.BaseExpression) -> bool:
+    return isinstance(node, (cst.Tuple, cst.List))
+
+
+def _unpacked(target: cst.BaseExpression, value: cst.BaseExpression) -> bool:
+    """``A, B = 1, 2``: plain names unpacked from a literal sequence of the same length."""
+    if not (_is_sequence(target) and _is_sequence(value)):
+        return False
+    assert isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple, cst.List))
+    return (
+        len(target.elements) == len(value.elements)
+        and all(
+            isinstance(e, cst.Element) and isinstance(e.value, cst.Name) for e in target.elements
+        )
+        and all(isinstance(e, cst.Element) for e in value.elements)
+    )
 
 
 def _constant_like(node: cst.BaseExpression, known: set[str]) -> bool:

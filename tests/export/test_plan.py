@@ -359,3 +359,13 @@ def test_a_mutated_object_is_shared_only_with_readers_of_the_same_binding() -> N
     )
     assert [r.split(" (")[0] for r in refusals(p)] == ["nb: cell 3, line 1: mutates 'm' in place"]
     assert "cell 4 also reads it" in refusals(p)[0]
+
+
+def test_tuple_unpacked_literals_are_constants() -> None:
+    p = plan(cell("A, B = 1, 2\n(C, D) = [3, 'x']\n\ndef f():\n    return A + B + C", ["export"]))
+    (module,) = p.modules
+    assert [u.kind for u in module.units] == ["copy"]
+    assert module.defines == ["A", "B", "C", "D", "f"]
+    assert "A, B = 1, 2" in module_code(p)
+    p = plan(cell("A, B = 1, load()\n\ndef f():\n    return A", ["export"]))
+    assert any("'f' reads 'A', which this cell computes at run time" in f for f in refusals(p))
