@@ -146,7 +146,7 @@ class TypeInference:
     def result(self, name: str, info: CellInfo) -> str:
         stop = len(self.infos)
         for later in self.infos[info.position + 1 :]:
-            if name in later.bound and name not in later.free:
+            if name in later.bound:  # even `arr = pd.DataFrame(arr)`: a new value, maybe typed anew
                 stop = later.position
                 break
         found = self.displayed(name, info.position, stop) or self.bound_type(info, name) or self.any

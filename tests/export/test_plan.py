@@ -369,3 +369,15 @@ def test_tuple_unpacked_literals_are_constants() -> None:
     assert "A, B = 1, 2" in module_code(p)
     p = plan(cell("A, B = 1, load()\n\ndef f():\n    return A", ["export"]))
     assert any("'f' reads 'A', which this cell computes at run time" in f for f in refusals(p))
+
+
+def test_a_return_type_comes_from_the_cells_own_value_not_a_later_rebinding() -> None:
+    p = plan(
+        cell("import numpy as np\nimport pandas as pd", ["export"]),
+        cell("arr = np.zeros(3)", ["export"]),
+        cell("arr = pd.DataFrame(arr)"),
+        cell("arr", html='<table class="dataframe"></table>'),
+    )
+    code = module_code(p)
+    assert "-> pd.DataFrame" not in code
+    assert "def cell_2() -> Any:" in code
