@@ -139,9 +139,17 @@ def report(result: ExportResult, out: TextIO, err: TextIO) -> None:
     for note in result.notes:
         print(f"note: {note}", file=out)
     unchanged = len(result.paths("unchanged"))
+    refused_files = len(result.paths("refused"))
     if result.refusals:
         print(
             f"nbprod: export refused: {len(result.refusals)} problem(s); nothing was written",
+            file=err,
+        )
+    elif refused_files:  # neither "up to date" nor "exported": the package is not the notebook's
+        written = "" if result.check else "; nothing was written"
+        print(
+            f"nbprod: {result.out_dir}: {refused_files} file(s) refused{written} (--force "
+            "overwrites files edited by hand)",
             file=err,
         )
     elif result.check:

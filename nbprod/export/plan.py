@@ -305,18 +305,9 @@ class _Planner:
         params = [n for n in free if not self.ns.resolved(n)]
         self._check_mutations(info, parts, params, live)
         for param in params:
-            definer = next(
-                (i for i in reversed(self.infos[: info.position]) if param in i.bound), None
-            )
-            if (
-                definer is not None
-                and definer.scope is not None
-                and any(b.kind == "def" for b in definer.scope.bindings.get(param, ()))
-            ):
-                self.plan.notes.append(
-                    f"cell {info.cell.number}: '{param}' becomes a parameter because cell "
-                    f"{definer.cell.number}, which defines it, is not exported"
-                )
+            note = self._parameter_note(info, param, set(parts.lifted))
+            if note is not None:
+                self.plan.notes.append(f"cell {info.cell.number}: '{param}' {note}")
         returns = [n for n in bound if self._read_later(n, info.position)]
         name = self._function_name(info, role)
         heading = heading_above(self.nb, info.cell)
@@ -349,6 +340,28 @@ class _Planner:
         self.taken.add(name)
         public = (name,) if role.public else ()
         return Unit(info.cell, "lift", tree.code, (name,), public, frozenset(free))
+
+    def _parameter_note(self, info: CellInfo, param: str, lifted: set[int]) -> str | None:
+        """Why a definition became a parameter: the cell's own comes too late, or the
+        defining cell is not exported."""
+        own = [b for b in info.full.bindings.get(param, ()) if b.kind == "def"]
+        if own:
+            read = next(u.line for u in info.full.uses if u.name == param and u.statement in lifted)
+            return (
+                f"becomes a parameter because the cell reads it (line {read}) before its own "
+                f"definition (line {own[0].line})"
+            )
+        definer = next((i for i in reversed(self.infos[: info.position]) if param in i.bound), None)
+        if (
+            definer is not None
+            and definer.scope is not None
+            and any(b.kind == "def" for b in definer.scope.bindings.get(param, ()))
+        ):
+            return (
+                f"becomes a parameter because cell {definer.cell.number}, which defines it, "
+                "is not exported"
+            )
+        return None
 
     def _check_mutations(
         self, info: CellInfo, parts: _Parts, params: list[str], live: Sequence[CellInfo]

@@ -87,7 +87,18 @@ def _stdlib_parse(text: str, raise_error: bool = False) -> ast.Module | None:
                 return None
             line = error.lineno if isinstance(error, SyntaxError) else None
             message = error.msg if isinstance(error, SyntaxError) else str(error)
-            raise ExportRefused(f"syntax error: {message}", line) from None
+            raise ExportRefused(f"syntax error: {message}", _code_line(text, line)) from None
+
+
+def _code_line(text: str, line: int | None) -> int | None:
+    """``line``, or the last line with code above it: an error found at the end of the cell
+    (a block without a body) is blamed by the parser on the trailing blank lines."""
+    if line is None:
+        return None
+    lines = text.split("\n")
+    while line > 1 and (line > len(lines) or not lines[line - 1].strip()):
+        line -= 1
+    return line
 
 
 def parse_cell(cell: Cell) -> ParsedCell:
@@ -105,11 +116,15 @@ def parse_cell(cell: Cell) -> ParsedCell:
                 f"{name}cell is not Python", first.line if first else None
             ) from None
         if masked.text == text:
-            raise ExportRefused(f"syntax error: {raw_error.message}", raw_error.raw_line) from None
+            raise ExportRefused(
+                f"syntax error: {raw_error.message}", _code_line(text, raw_error.raw_line)
+            ) from None
         try:
             return ParsedCell(cell, cst.parse_module(masked.text), list(masked.magics))
         except cst.ParserSyntaxError as error:
-            raise ExportRefused(f"syntax error: {error.message}", error.raw_line) from None
+            raise ExportRefused(
+                f"syntax error: {error.message}", _code_line(masked.text, error.raw_line)
+            ) from None
 
 
 def try_parse_cell(cell: Cell) -> ParsedCell | None:

@@ -110,3 +110,24 @@ def test_several_notebooks_skip_those_without_export_tags(
     capsys.readouterr()
     assert main(str(tagged), str(untagged), "--out", "x") == 2
     assert "--out and --package need a single notebook" in capsys.readouterr().err
+
+
+def test_the_summary_never_says_up_to_date_or_exported_when_a_file_was_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nb = _stdlib_notebook(tmp_path / "words.ipynb")
+    out = tmp_path / "pkg"
+    assert main(str(nb), "--out", str(out)) == 0
+    core = out / "src/words/core.py"
+    core.write_text(core.read_text() + "# my edit\n")
+    capsys.readouterr()
+    assert main(str(nb), "--out", str(out), "--check") == 2
+    printed = capsys.readouterr()
+    assert "up to date" not in printed.out and "exported" not in printed.out
+    assert "1 file(s) refused" in printed.err
+    assert main(str(nb), "--out", str(out)) == 2
+    printed = capsys.readouterr()
+    assert "exported" not in printed.out
+    assert "1 file(s) refused; nothing was written (--force overwrites files edited by hand)" in (
+        printed.err
+    )

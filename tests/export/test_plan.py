@@ -381,3 +381,23 @@ def test_a_return_type_comes_from_the_cells_own_value_not_a_later_rebinding() ->
     code = module_code(p)
     assert "-> pd.DataFrame" not in code
     assert "def cell_2() -> Any:" in code
+
+
+def test_a_syntax_error_at_the_end_of_a_cell_names_the_line_python_blames() -> None:
+    found = refusals(plan(cell("x = 1\n\n\n\n\nfor i in range(3):\n\n\n", ["export"])))
+    assert found == [
+        "nb: cell 1, line 6: syntax error: expected an indented block after 'for' statement on "
+        "line 6"
+    ]
+
+
+def test_a_name_the_cell_reads_before_defining_it_is_not_said_to_come_from_another_cell() -> None:
+    p = plan(
+        cell("def f():\n    return 1"),
+        cell("for i in range(2):\n    r = f()\n\n    def f():\n        return 2", ["export"]),
+        cell("r"),
+    )
+    assert p.notes == [
+        "cell 2: 'f' becomes a parameter because the cell reads it (line 2) before its own "
+        "definition (line 4)"
+    ]
