@@ -272,7 +272,12 @@ def scaling(repeat: int) -> None:
             previous: tuple[int, float] | None = None
             for size in sizes:
                 path = Path(tmp) / f"{dimension.replace(' ', '_')}-{size}.ipynb"
-                path.write_text(json.dumps(make(size)))
+                # Made in a child: a process's peak memory counts what its parent held when
+                # it forked (Linux), so this process must stay small while it measures.
+                subprocess.run(
+                    [sys.executable, __file__, "--generate", dimension, str(size), str(path)],
+                    check=True,
+                )
                 file_mb = path.stat().st_size / 2**20
                 cmd = [
                     *NBPROD,
@@ -312,7 +317,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--only", default="throughput,export,scaling")
+    parser.add_argument(
+        "--generate", nargs=3, metavar=("DIMENSION", "SIZE", "PATH"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
+    if args.generate:
+        dimension, size, path = args.generate
+        make = next(m for d, m, _ in SCALES if d == dimension)
+        Path(path).write_text(json.dumps(make(int(size))))
+        return 0
     sections: dict[str, Callable[[int], None]] = {
         "throughput": throughput,
         "export": export,
