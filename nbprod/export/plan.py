@@ -9,6 +9,7 @@ so the user sees every refusal at once.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -239,6 +240,25 @@ class _Planner:
                     use.line,
                 )
             binder = next((i for i in self.infos if use.name in i.bound), None)
+            if binder is not None and binder.exported is None and _defines(binder, use.name):
+                number = binder.cell.number
+                raise ExportRefused(
+                    f"'{owner}' reads '{use.name}', which cell {number} defines but is not "
+                    f"exported; tag cell {number} 'export'",
+                    use.line,
+                )
+            if _in_header(info.parsed.module.body[use.statement], use.node):
+                where = (
+                    f"cell {binder.cell.number} computes at run time"
+                    if binder is not None
+                    else "no cell defines"
+                )
+                raise ExportRefused(
+                    f"'{owner}' reads '{use.name}' when it is defined, which {where}: a class "
+                    "base or decorator cannot be a parameter; import it or define it with def or "
+                    "class in an exported cell",
+                    use.line,
+                )
             where = (
                 f"cell {binder.cell.number} computes at run time (not a package-level definition)"
                 if binder is not None
@@ -396,12 +416,47 @@ class _Planner:
                     if len(readers) == 1
                     else f"cells {', '.join(readers)} also read"
                 )
+                copy = _copy_advice(name, mutation.how, self._made_by(name, source))
                 raise ExportRefused(
                     f"mutates '{name}' in place ({mutation.how}) and {cells} it: exported functions "
                     "would share that object and depend on call order; bind a new object instead "
-                    f"(e.g. {name} = {name}.copy() first)",
+                    f"(e.g. {name} = {copy} first)",
                     mutation.line,
                 )
+
+    def _made_by(self, name: str, binder: CellInfo | None) -> str | None:
+        """The dotted callable (``sklearn.linear_model.LinearRegression``) that made the
+        object ``binder`` last bound ``name`` to, through the notebook's imports."""
+        if binder is None or binder.scope is None or not binder.scope.bindings.get(name):
+            return None
+        index = binder.scope.bindings[name][-1].statement
+        if isinstance(binder.scope, CellScope):
+            try:
+                tree = ast.parse(cst.Module([]).code_for_node(binder.scope.module.body[index]))
+            except SyntaxError:
+                return None
+            stmt: ast.stmt = tree.body[0]
+        else:
+            stmt = binder.scope.tree.body[index]
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Assign) and any(
+                isinstance(n, ast.Name) and n.id == name for t in node.targets for n in ast.walk(t)
+            ):
+                return self._callee(node.value)
+        return None
+
+    def _callee(self, value: ast.expr) -> str | None:
+        if not isinstance(value, ast.Call):
+            return None
+        parts: list[str] = []
+        func = value.func
+        while isinstance(func, ast.Attribute):
+            parts.insert(0, func.attr)
+            func = func.value
+        if not isinstance(func, ast.Name) or func.id not in self.ns.aliases:
+            return None
+        spec = self.ns.aliases[func.id]
+        return ".".join([spec.module, *([spec.obj] if spec.obj else []), *parts])
 
     def _binder(self, name: str, position: int) -> CellInfo | None:
         """The cell whose binding of ``name`` a cell at ``position`` reads: the last above it.
@@ -462,3 +517,53 @@ class _Planner:
                     if nxt not in seen:
                         seen.add(nxt)
                         stack.append((nxt, [*path, nxt]))
+
+
+# Estimators with scikit-learn's API: sklearn.base.clone gives an unfitted copy.
+_SKLEARN_LIKE = frozenset({"sklearn", "xgboost", "lightgbm", "catboost", "imblearn"})
+_MODEL_METHODS = ("fit", "partial_fit", "fit_transform", "fit_resample", "set_params", "compile",
+                  "train", "load_state_dict")  # fmt: skip
+
+
+def _copy_advice(name: str, how: str, made_by: str | None) -> str:
+    """How to bind a new object: models have no ``.copy()``."""
+    parts = made_by.split(".") if made_by else []
+    if "keras" in parts:
+        return f"keras.models.clone_model({name})"
+    if parts and parts[0] in _SKLEARN_LIKE:
+        return f"sklearn.base.clone({name})"
+    if (parts and parts[0] == "torch") or how.startswith(tuple(f".{m}(" for m in _MODEL_METHODS)):
+        return f"copy.deepcopy({name})"
+    return f"{name}.copy()"
+
+
+def _defines(info: CellInfo, name: str) -> bool:
+    """Whether ``info`` binds ``name`` with ``def`` or ``class``."""
+    return info.scope is not None and any(
+        b.kind == "def" for b in info.scope.bindings.get(name, ())
+    )
+
+
+def _in_header(stmt: cst.BaseStatement, node: cst.CSTNode) -> bool:
+    """Whether ``node`` is read when ``stmt`` (a def or class) runs: a base, decorator or default."""
+    parts: list[cst.CSTNode] = []
+    if isinstance(stmt, cst.ClassDef):
+        parts = [*stmt.bases, *stmt.keywords, *stmt.decorators]
+    elif isinstance(stmt, cst.FunctionDef):
+        params = stmt.params
+        every = [*params.posonly_params, *params.params, *params.kwonly_params]
+        parts = [*stmt.decorators, *(p.default for p in every if p.default is not None)]
+    finder = _NodeFinder(node)
+    for part in parts:
+        part.visit(finder)
+    return finder.found
+
+
+class _NodeFinder(cst.CSTVisitor):
+    def __init__(self, node: cst.CSTNode) -> None:
+        self.node = node
+        self.found = False
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.found = self.found or node is self.node
+        return not self.found

@@ -401,3 +401,51 @@ def test_a_name_the_cell_reads_before_defining_it_is_not_said_to_come_from_anoth
         "cell 2: 'f' becomes a parameter because the cell reads it (line 2) before its own "
         "definition (line 4)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("imports", "make", "advice"),
+    [
+        (
+            "from sklearn.linear_model import LinearRegression",
+            "LinearRegression()",
+            "m = sklearn.base.clone(m)",
+        ),
+        ("import xgboost as xgb", "xgb.XGBRegressor()", "m = sklearn.base.clone(m)"),
+        ("from tensorflow import keras", "keras.Sequential([])", "m = keras.models.clone_model(m)"),
+        ("import tensorflow as tf", "tf.keras.Sequential([])", "m = keras.models.clone_model(m)"),
+        ("import torch", "torch.nn.Linear(2, 1)", "m = copy.deepcopy(m)"),
+        ("import pandas as pd", "pd.DataFrame()", "m = m.copy()"),
+    ],
+)
+def test_copy_advice_fits_the_object(imports: str, make: str, advice: str) -> None:
+    how = "m.fit(X, y)" if "pd." not in make else "m['a'] = 1"
+    p = plan(
+        cell(f"{imports}\nX, y = load()\nm = {make}", ["export"]),
+        cell(how, ["export"]),
+        cell("score = m.score(X, y)", ["export"]),
+    )
+    (found,) = refusals(p)
+    assert found.endswith(f"bind a new object instead (e.g. {advice} first)"), found
+
+
+def test_a_definition_read_from_a_cell_that_is_not_exported_asks_to_export_it() -> None:
+    found = refusals(
+        plan(
+            cell("class Base:\n    pass"),
+            cell("def helper():\n    return 1"),
+            cell("Registry = make_registry()"),
+            cell("class Model(Base):\n    pass", ["export"]),
+            cell("def g():\n    return helper()", ["export"]),
+            cell("@Registry.register\nclass Plugin:\n    pass", ["export"]),
+        )
+    )
+    assert found == [
+        "nb: cell 4, line 1: 'Model' reads 'Base', which cell 1 defines but is not exported; "
+        "tag cell 1 'export'",
+        "nb: cell 5, line 2: 'g' reads 'helper', which cell 2 defines but is not exported; "
+        "tag cell 2 'export'",
+        "nb: cell 6, line 1: 'Plugin' reads 'Registry' when it is defined, which cell 3 computes "
+        "at run time: a class base or decorator cannot be a parameter; import it or define it "
+        "with def or class in an exported cell",
+    ]
