@@ -327,7 +327,7 @@ class _Planner:
         for param in params:
             note = self._parameter_note(info, param, set(parts.lifted))
             if note is not None:
-                self.plan.notes.append(f"cell {info.cell.number}: '{param}' {note}")
+                self.plan.notes.append(note)
         returns = [n for n in bound if self._read_later(n, info.position)]
         name = self._function_name(info, role)
         heading = heading_above(self.nb, info.cell)
@@ -362,24 +362,27 @@ class _Planner:
         return Unit(info.cell, "lift", tree.code, (name,), public, frozenset(free))
 
     def _parameter_note(self, info: CellInfo, param: str, lifted: set[int]) -> str | None:
-        """Why a definition became a parameter: the cell's own comes too late, or the
-        defining cell is not exported."""
+        """Why a parameter is worth a look: no cell defines it (in the notebook it would be
+        a NameError), the cell's own definition comes too late, or the defining cell is not
+        exported."""
+        where = f"cell {info.cell.number}"
+        read = next(u.line for u in info.full.uses if u.name == param and u.statement in lifted)
+        if not any(param in i.bound for i in self.infos) and all(i.scope for i in self.infos):
+            return (
+                f"{where}, line {read}: '{param}' is not defined: no cell imports or assigns it "
+                "(a missing import?); it becomes a parameter"
+            )
         own = [b for b in info.full.bindings.get(param, ()) if b.kind == "def"]
         if own:
-            read = next(u.line for u in info.full.uses if u.name == param and u.statement in lifted)
             return (
-                f"becomes a parameter because the cell reads it (line {read}) before its own "
-                f"definition (line {own[0].line})"
+                f"{where}: '{param}' becomes a parameter because the cell reads it (line {read}) "
+                f"before its own definition (line {own[0].line})"
             )
         definer = next((i for i in reversed(self.infos[: info.position]) if param in i.bound), None)
-        if (
-            definer is not None
-            and definer.scope is not None
-            and any(b.kind == "def" for b in definer.scope.bindings.get(param, ()))
-        ):
+        if definer is not None and _defines(definer, param):
             return (
-                f"becomes a parameter because cell {definer.cell.number}, which defines it, "
-                "is not exported"
+                f"{where}: '{param}' becomes a parameter because cell {definer.cell.number}, "
+                "which defines it, is not exported"
             )
         return None
 

@@ -449,3 +449,16 @@ def test_a_definition_read_from_a_cell_that_is_not_exported_asks_to_export_it() 
         "at run time: a class base or decorator cannot be a parameter; import it or define it "
         "with def or class in an exported cell",
     ]
+
+
+def test_a_name_no_cell_defines_is_reported_as_undefined() -> None:
+    p = plan(
+        cell("import requests"),
+        cell("try:\n    page = requests.get(URL)\nexcept HTTPError:\n    page = None", ["export"]),
+        cell("URL = 'https://example.com'"),
+        cell("page"),
+    )
+    assert p.notes == [
+        "cell 2, line 3: 'HTTPError' is not defined: no cell imports or assigns it (a missing "
+        "import?); it becomes a parameter"
+    ]
