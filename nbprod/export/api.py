@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import stat
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,10 +13,10 @@ from typing import Any
 from nbprod.config import ConfigError
 from nbprod.engine import internal_error
 from nbprod.export.model import ExportRefused, Refusal
-from nbprod.export.naming import package_name
+from nbprod.export.naming import package_name, package_name_problem
 from nbprod.export.plan import plan_export
 from nbprod.export.render import PackageMeta, render
-from nbprod.export.select import is_module_name, roles
+from nbprod.export.select import roles
 from nbprod.export.settings import load_export_settings
 from nbprod.export.writer import FileStatus, sync, with_header
 from nbprod.notebook.load import NotebookError, file_kind, load_notebook
@@ -149,12 +148,9 @@ def _prepare(
         return
     name = package or settings.package or package_name(path.stem)
     result.package = name
-    if not is_module_name(name):
-        raise ConfigError(f"package name '{name}' is not a valid lowercase identifier")
-    if name in sys.stdlib_module_names:
-        raise ConfigError(
-            f"package name '{name}' would shadow the standard library module of that name"
-        )
+    bad_name = package_name_problem(name)
+    if bad_name is not None:
+        raise ConfigError(bad_name)
     target = (
         Path(out_dir) if out_dir is not None else (settings.out or Path(name.replace("_", "-")))
     )

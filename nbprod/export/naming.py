@@ -26,6 +26,15 @@ def slugify(text: str, max_words: int = _MAX_WORDS) -> str:
     return slug
 
 
+def package_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name the exported package, or None if it can."""
+    if not (name.isidentifier() and not keyword.iskeyword(name) and name.islower()):
+        return f"package name '{name}' is not a valid lowercase identifier"
+    if name in sys.stdlib_module_names:
+        return f"package name '{name}' would shadow the standard library module of that name"
+    return None
+
+
 def package_name(stem: str) -> str:
     """A package name from a notebook's file name, never one that shadows the stdlib."""
     slug = "_".join(w for w in _NON_WORD.split(stem.lower()) if w)

@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import tornado.web
 from jupyter_server.base.handlers import APIHandler
-from jupyter_server.utils import url_path_join
 from tornado.web import HTTPError
 
+from nbprod.export.naming import package_name_problem
 from nbprod.server import tasks
 from nbprod.server.workers import WorkerError, WorkerPool
 
@@ -149,10 +148,9 @@ class ExportHandler(NbprodHandler):
         if package is not None:
             if not isinstance(package, str) or not package:
                 raise HTTPError(400, "'package' must be a non-empty string")
-            if package in sys.stdlib_module_names:
-                raise HTTPError(
-                    400, f"package name '{package}' would shadow the standard library module"
-                )
+            problem = package_name_problem(package)
+            if problem is not None:
+                raise HTTPError(400, problem)
             options["package"] = package
         if notebook.suffix != ".ipynb" or not notebook.is_file():
             raise HTTPError(400, f"'path' is not a notebook file: {body.get('path')!r}")
