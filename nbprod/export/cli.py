@@ -115,8 +115,7 @@ def _finish(args: argparse.Namespace, prepared: Prepared) -> int:
     if args.verify and code == 0:
         failed = False
         for step in verify(Path(result.out_dir)):
-            status = "skipped" if step.skipped else ("ok" if step.ok else "FAILED")
-            print(f"verify {step.name:<6} {status} ({step.seconds:.1f}s)")
+            print(f"verify {step.name:<6} {step.status} ({step.seconds:.1f}s)")
             if not step.ok:
                 failed = True
                 print(_indent(step.output))

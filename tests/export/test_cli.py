@@ -131,3 +131,33 @@ def test_the_summary_never_says_up_to_date_or_exported_when_a_file_was_refused(
     assert "1 file(s) refused; nothing was written (--force overwrites files edited by hand)" in (
         printed.err
     )
+
+
+def test_verify_names_the_extra_when_a_tool_is_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nbprod.export import verify
+
+    real = verify.find_spec
+    monkeypatch.setattr(verify, "find_spec", lambda name: None if name == "mypy" else real(name))
+    nb = _stdlib_notebook(tmp_path / "words.ipynb")
+    assert main(str(nb), "--out", str(tmp_path / "pkg"), "--verify") == 1
+    printed = capsys.readouterr().out
+    assert "verify mypy   FAILED" in printed
+    assert "mypy is not installed" in printed and "pip install 'nbprod[verify]'" in printed
+    assert "verify pytest ok" in printed
+
+
+def test_verify_tells_a_missing_package_from_a_defect(tmp_path: Path) -> None:
+    from nbprod.export.verify import verify
+
+    package = tmp_path / "pkg"
+    (package / "tests").mkdir(parents=True)
+    (package / "tests/test_a.py").write_text("import not_installed_anywhere\n")
+    (package / "tests/test_b.py").write_text("def test_b() -> None:\n    assert 1 == 2\n")
+    (step,) = verify(package, ("pytest",))
+    assert not step.ok and step.missing == ("not_installed_anywhere",)
+    assert "missing package not_installed_anywhere" in step.status
+    (package / "tests/test_a.py").unlink()
+    (step,) = verify(package, ("pytest",))
+    assert not step.ok and step.missing == () and step.status == "FAILED"
