@@ -96,9 +96,8 @@ class _Aliases:
             if current != name:
                 found.add(current)
             todo.extend((other, item) for other in self.same.get(current, ()))
-            for container in self.item_of.get(current, ()):
-                todo.extend((held, False) for held in self.holds.get(container, ()))
-                todo.extend((other, True) for other in self.same.get(container, ()))
+            # an item of a container changed: so did the container, as its readers see it
+            todo.extend((container, True) for container in self.item_of.get(current, ()))
             if item:
                 todo.extend((held, False) for held in self.holds.get(current, ()))
         return found

@@ -330,6 +330,16 @@ def test_mutation_through_an_alias_is_a_mutation_of_the_object(code: str, how: s
     assert how in found and "cell 3 also reads it" in found
 
 
+def test_mutating_the_items_of_a_received_container_mutates_the_container() -> None:
+    p = plan(
+        cell("frames = load()", ["export"]),
+        cell("for df in frames:\n    df.dropna(inplace=True)", ["export"]),
+        cell("sizes = [len(df) for df in frames]", ["export"]),
+    )
+    (found,) = refusals(p)
+    assert "mutates 'frames' in place (.dropna(inplace=True) through 'df')" in found, found
+
+
 def test_an_alias_of_a_local_object_is_not_a_mutation_of_a_parameter() -> None:
     p = plan(
         cell("a, b = load()", ["export"]),
