@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import libcst as cst
 from libcst.codemod import CodemodContext
@@ -361,13 +362,24 @@ class _Planner:
         public = (name,) if role.public else ()
         return Unit(info.cell, "lift", tree.code, (name,), public, frozenset(free))
 
+    @cached_property
+    def _opaque(self) -> bool:
+        """Whether some cell may bind names unseen: not Python, unparsable, ``%run``, ..."""
+        return any(
+            info.scope is None
+            or any(
+                line.lstrip().startswith(_OPAQUE_MAGICS) for line in info.cell.source.split("\n")
+            )
+            for info in self.infos
+        )
+
     def _parameter_note(self, info: CellInfo, param: str, lifted: set[int]) -> str | None:
         """Why a parameter is worth a look: no cell defines it (in the notebook it would be
         a NameError), the cell's own definition comes too late, or the defining cell is not
         exported."""
         where = f"cell {info.cell.number}"
         read = next(u.line for u in info.full.uses if u.name == param and u.statement in lifted)
-        if not any(param in i.bound for i in self.infos) and all(i.scope for i in self.infos):
+        if not any(param in i.bound for i in self.infos) and not self._opaque:
             return (
                 f"{where}, line {read}: '{param}' is not defined: no cell imports or assigns it "
                 "(a missing import?); it becomes a parameter"
@@ -521,6 +533,9 @@ class _Planner:
                         seen.add(nxt)
                         stack.append((nxt, [*path, nxt]))
 
+
+# Magics that bind names no parser sees.
+_OPAQUE_MAGICS = ("%run", "%store", "%load ", "%%capture", "%sql")
 
 # Estimators with scikit-learn's API: sklearn.base.clone gives an unfitted copy.
 _SKLEARN_LIKE = frozenset({"sklearn", "xgboost", "lightgbm", "catboost", "imblearn"})
