@@ -10,6 +10,7 @@ so the user sees every refusal at once.
 from __future__ import annotations
 
 import ast
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -446,8 +447,11 @@ class _Planner:
             return None
         index = binder.scope.bindings[name][-1].statement
         if isinstance(binder.scope, CellScope):
+            code = cst.Module([]).code_for_node(binder.scope.module.body[index])
             try:
-                tree = ast.parse(cst.Module([]).code_for_node(binder.scope.module.body[index]))
+                with warnings.catch_warnings():  # the user's '\s' was reported when checked
+                    warnings.simplefilter("ignore")
+                    tree = ast.parse(code)
             except SyntaxError:
                 return None
             stmt: ast.stmt = tree.body[0]
