@@ -139,8 +139,8 @@ class _MutationFinder(cst.CSTVisitor):
             return
         if not isinstance(target, cst.Name):
             return
-        root = _base(value)
-        if root is not None and not _has_call(value):
+        root = _base(value)  # None for a call's result (`a.copy()`): a new object
+        if root is not None:
             self.aliases.add(self.aliases.same, target.value, {root})
             self.aliases.add(self.aliases.item_of, target.value, {root})
         else:
@@ -220,12 +220,6 @@ def _is_true(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Name) and node.value == "True"
 
 
-def _has_call(node: cst.BaseExpression) -> bool:
-    while isinstance(node, (cst.Attribute, cst.Subscript)):
-        node = node.value
-    return not isinstance(node, cst.Name)
-
-
 def _names(target: cst.BaseExpression) -> list[str]:
     if isinstance(target, cst.Name):
         return [target.value]
@@ -241,7 +235,7 @@ def _held(value: cst.BaseExpression) -> set[str]:
     if isinstance(value, cst.Dict):
         return {n for e in value.elements if isinstance(e, cst.DictElement) for n in _held(e.value)}
     root = _base(value)
-    return {root} if root is not None and not _has_call(value) else set()
+    return {root} if root is not None else set()
 
 
 def _items(iterable: cst.BaseExpression) -> tuple[set[str], set[str]]:
