@@ -449,7 +449,7 @@ class _Planner:
         if isinstance(binder.scope, CellScope):
             code = cst.Module([]).code_for_node(binder.scope.module.body[index])
             try:
-                with warnings.catch_warnings():  # the user's '\s' was reported when checked
+                with warnings.catch_warnings():  # the user's invalid escapes: not ours to report
                     warnings.simplefilter("ignore")
                     tree = ast.parse(code)
             except SyntaxError:
