@@ -57,16 +57,7 @@ export class PanelHandle implements INotebookHandle {
     const parts: Uint8Array[] = [encoder.encode(`${head.slice(0, -1)},"cells":[`)];
     let size = parts[0].length + 2; // + "]}"
     shared.cells.forEach((cell, k) => {
-      let bytes = this._cellJson.get(cell);
-      if (bytes === undefined) {
-        bytes = encoder.encode((k === 0 ? '' : ',') + JSON.stringify(cell.toJSON()));
-        this._cellJson.set(cell, bytes);
-        if (!this._watched.has(cell)) {
-          this._watched.add(cell);
-          // any change (source, outputs, metadata): drop the cached JSON; nothing else per keystroke
-          cell.changed.connect(this._invalidate, this);
-        }
-      }
+      let bytes = this._encoded(cell, k, encoder);
       if (k === 0 && bytes[0] === 0x2c) {
         bytes = bytes.subarray(1); // a cell that moved to the top: no comma before it
       } else if (k > 0 && bytes[0] !== 0x2c) {
@@ -91,6 +82,30 @@ export class PanelHandle implements INotebookHandle {
     return body;
   }
 
+  /**
+   * Encode every cell ahead of the first check, in slices of a few milliseconds, so that
+   * opening a notebook with megabytes of outputs causes no long task; later checks
+   * re-encode only what changed.
+   */
+  async warm(sliceMs = 8): Promise<void> {
+    const shared = this.panel.content.model?.sharedModel;
+    if (!shared) {
+      return;
+    }
+    const encoder = new TextEncoder();
+    let start = performance.now();
+    for (let k = 0; k < shared.cells.length; k++) {
+      this._encoded(shared.cells[k], k, encoder);
+      if (performance.now() - start > sliceMs) {
+        await new Promise(resolve => setTimeout(resolve, 0));
+        if (this.panel.isDisposed) {
+          return;
+        }
+        start = performance.now();
+      }
+    }
+  }
+
   cellIds(): string[] {
     const model = this.panel.content.model;
     return model ? Array.from(model.cells, cell => cell.id) : [];
@@ -106,6 +121,21 @@ export class PanelHandle implements INotebookHandle {
       }
     }
     return cells;
+  }
+
+  /** The cell's JSON as UTF-8 (with a leading comma unless it was first), cached until it changes. */
+  private _encoded(cell: ISharedCell, index: number, encoder: TextEncoder): Uint8Array {
+    let bytes = this._cellJson.get(cell);
+    if (bytes === undefined) {
+      bytes = encoder.encode((index === 0 ? '' : ',') + JSON.stringify(cell.toJSON()));
+      this._cellJson.set(cell, bytes);
+      if (!this._watched.has(cell)) {
+        this._watched.add(cell);
+        // any change (source, outputs, metadata): drop the cached JSON; nothing else per keystroke
+        cell.changed.connect(this._invalidate, this);
+      }
+    }
+    return bytes;
   }
 
   private _invalidate(cell: ISharedCell): void {
@@ -173,12 +203,14 @@ export class NotebookWatcher implements IDisposable {
       this
     );
     // The first check waits for the content: before it, the editor holds a placeholder.
-    void panel.context.ready.then(() => {
-      if (!panel.isDisposed) {
-        this._model.activeCellChanged(handle, notebook.activeCell?.model.id ?? null);
-        this._model.contentReady(handle);
-      }
-    });
+    void panel.context.ready
+      .then(() => handle.warm().catch(error => console.warn('nbprod: could not pre-encode the notebook', error)))
+      .then(() => {
+        if (!panel.isDisposed) {
+          this._model.activeCellChanged(handle, notebook.activeCell?.model.id ?? null);
+          this._model.contentReady(handle);
+        }
+      });
     panel.sessionContext.statusChanged.connect((_, status) => {
       if (status === 'restarting' || status === 'autorestarting') {
         this._model.kernelReset(handle);
