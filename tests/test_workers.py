@@ -68,3 +68,15 @@ def test_an_exception_in_a_task_is_reported_and_the_worker_goes_on(pool: WorkerP
     assert info.value.status == 500
     assert "internal error: ValueError" in str(info.value) and "please report" in str(info.value)
     assert run(pool, os.getpid) == first
+
+
+def test_a_fresh_workers_start_up_does_not_count_against_the_time_limit() -> None:
+    pool = WorkerPool(1)
+    pool.start()  # importing nbprod takes longer than the limit below
+    try:
+        assert run(pool, sum, [1, 2], timeout=0.2) == 3
+        with pytest.raises(WorkerError):
+            run(pool, time.sleep, 5, timeout=0.2)
+        assert run(pool, sum, [3, 4], timeout=0.2) == 7  # the replacement, already warming
+    finally:
+        pool.shutdown()

@@ -23,6 +23,8 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
+_STARTUP_TIMEOUT = 120.0  # seconds for a fresh worker to import nbprod
+
 
 class WorkerError(Exception):
     """The task failed in the worker; ``status`` is the HTTP status it should become."""
@@ -43,6 +45,13 @@ class _Worker:
         )
         theirs.close()
         self.conn = Connection(ours.detach())
+        self.ready = False
+
+    def wait_ready(self) -> None:
+        """Blocking: until the worker has imported nbprod (its first message)."""
+        if not self.ready:
+            self.conn.recv()
+            self.ready = True
 
     def call(self, task: Callable[..., Any], args: tuple[Any, ...]) -> tuple[str, Any, bool]:
         """Blocking: send the task, wait for (status, value, retiring); EOFError if it died."""
@@ -87,13 +96,19 @@ class WorkerPool:
             self._slots = asyncio.Semaphore(self.size)  # bound to the server's loop
         async with self._slots:
             worker = self._take()
-            call = asyncio.ensure_future(asyncio.to_thread(worker.call, task, args))
+            # The time limit starts once the worker is up: a fresh one's start-up (a second
+            # or two on a busy machine) is not the request's fault.
+            started = asyncio.ensure_future(asyncio.to_thread(worker.wait_ready))
+            call: asyncio.Future[tuple[str, Any, bool]] | None = None
             try:
+                await asyncio.wait_for(asyncio.shield(started), _STARTUP_TIMEOUT)
+                call = asyncio.ensure_future(asyncio.to_thread(worker.call, task, args))
                 status, value, retiring = await asyncio.wait_for(asyncio.shield(call), timeout)
             except asyncio.TimeoutError:
                 worker.kill()
-                await asyncio.gather(call, return_exceptions=True)  # its thread sees EOF
-                worker.close()
+                await asyncio.gather(started, *([call] if call else []), return_exceptions=True)
+                worker.close()  # only now: no thread reads its connection any more
+                self._idle.append(_Worker(*self._options))  # warm up a replacement now
                 raise WorkerError(f"took longer than {timeout:g} s and was stopped", 504) from None
             except (EOFError, OSError):
                 worker.kill()
@@ -133,6 +148,7 @@ def _serve(conn: Connection, memory_bytes: int, recycle_bytes: int, cache_cells:
 
     facts_cache.enable(cache_cells)
     warm_up()
+    conn.send("ready")
     while True:
         try:
             message = conn.recv_bytes()
