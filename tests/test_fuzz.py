@@ -212,7 +212,10 @@ def _deepen(draw: Any, data: Any) -> Any:
     for _ in range(min(depth, 2000)):
         value = [value]
     if depth > 2000:  # deeper than json can build in memory here: left to the loader
-        return "[" * depth + json.dumps(data) + "]" * depth
+        try:
+            return "[" * depth + json.dumps(data) + "]" * depth
+        except (ValueError, RecursionError):  # already too deep to serialise
+            return "[" * depth + "]" * depth
     if not path:
         return value
     _get(data, path[:-1])[path[-1]] = value

@@ -597,3 +597,16 @@ def test_deep_code_beside_a_syntax_error_is_nbp000_too(kind: str) -> None:
     result = check_notebook_data(_nb([code(source, 1), code("print(z)", 2)]), "d.ipynb", ALL)
     assert result.error is None
     assert "NBP000" in {f.code for f in result.findings}
+
+
+def test_output_json_nested_as_deep_as_the_parser_allows(tmp_path: Path) -> None:
+    """Found by the fuzz suite: NBP502 measured output data recursively."""
+    for depth in range(900, 1000, 3):
+        data = {"application/json": 0}
+        text = json.dumps(
+            _nb([_output_cell({"output_type": "execute_result", "metadata": {}, "data": data})])
+        ).replace('"application/json": 0', '"application/json": ' + "[" * depth + "]" * depth)
+        path = tmp_path / "deep.ipynb"
+        path.write_text(text)
+        result = check_file(path, ALL)
+        assert result.error is None or not result.error.startswith("internal error"), depth

@@ -116,13 +116,23 @@ def _sizes(output: dict[str, Any]) -> Iterator[tuple[str, int]]:
 
 
 def _length(value: object) -> int:
-    if isinstance(value, str):
-        return len(value)
-    if isinstance(value, list):
-        return sum(_length(v) for v in value)
-    if isinstance(value, dict):
-        return sum(len(str(k)) + _length(v) for k, v in value.items())
-    return len(str(value))
+    """Characters stored in a JSON value, walked without recursion: an output's JSON data
+    may nest as deep as the parser allowed."""
+    total = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            total += len(item)
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                total += len(str(key))
+                stack.append(child)
+        else:
+            total += len(str(item))
+    return total
 
 
 def _human(size: int) -> str:
