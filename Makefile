@@ -57,7 +57,8 @@ bench: install
 	$(BIN)/python -m pip install --quiet ruff
 	$(BIN)/python benchmarks/run.py
 
-fuzz: install
+# A long fuzzing run (20 minutes; NBPROD_FUZZ_SECONDS changes it) on top of make test's install.
+fuzz: install-lab
 	NBPROD_FUZZ=long $(BIN)/python -m pytest tests/test_fuzz.py -q
 
 clean:
