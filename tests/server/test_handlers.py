@@ -35,7 +35,10 @@ def notebook(*sources: str) -> dict[str, Any]:
 
 async def post(jp_fetch: Any, endpoint: str, body: object) -> HTTPResponse:
     raw = body if isinstance(body, (str, bytes)) else json.dumps(body)
-    response: HTTPResponse = await jp_fetch("nbprod", endpoint, method="POST", body=raw)
+    # generous: the big-cell tests analyse megabytes, and CI machines can be busy
+    response: HTTPResponse = await jp_fetch(
+        "nbprod", endpoint, method="POST", body=raw, request_timeout=120
+    )
     return response
 
 
