@@ -41,8 +41,8 @@ def check_notebook(nb: Notebook, settings: Settings) -> FileResult:
         analyzed = AnalyzedNotebook(nb)
         suppressions = Suppressions.of(nb)
         rules = enabled_rules(settings, settings.ignores_for(nb.filename))
-    except MemoryError:
-        raise  # the caller's memory guard reports it
+    except (MemoryError, SystemError):
+        raise  # the caller's memory guard reports it (see runner._serve for SystemError)
     except Exception as exc:  # one file's failure must not end the run
         return FileResult(nb.filename, error=internal_error("the analysis", exc))
     findings: list[Finding] = []
@@ -51,7 +51,7 @@ def check_notebook(nb: Notebook, settings: Settings) -> FileResult:
             for finding in rule_cls(settings).check(analyzed):
                 if not suppressions.suppressed(finding, rule_cls):
                     findings.append(finding)
-        except MemoryError:
+        except (MemoryError, SystemError):
             raise
         except Exception as exc:
             return FileResult(nb.filename, error=internal_error(f"rule {rule_cls.code}", exc))

@@ -342,6 +342,11 @@ def _serve(conn: Connection, func: Callable[[Any], Any]) -> None:
             answer: tuple[str, Any] = ("ok", func(item))
         except MemoryError:
             answer = ("memory", None)
+        except SystemError as exc:
+            # CPython code whose allocation fails without setting MemoryError raises
+            # "error return without exception set": under a memory limit, that is the limit
+            failed = ("memory", None) if memory_mb > 0 else ("error", internal_error("nbprod", exc))
+            answer = failed
         except Exception as exc:
             answer = ("error", internal_error("nbprod", exc))
         try:
