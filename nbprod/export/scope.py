@@ -118,13 +118,7 @@ class CellScope:
         return list(seen)
 
     def bound_names(self, statements: Iterable[int] | None = None) -> set[str]:
-        wanted = None if statements is None else set(statements)
-        return {
-            b.name
-            for bs in self.bindings.values()
-            for b in bs
-            if wanted is None or b.statement in wanted
-        }
+        return _bound_names(self.bindings, statements)
 
     def line_of(self, node: cst.CSTNode) -> int:
         return self.positions[node].start.line
@@ -205,6 +199,14 @@ class CellScope:
                     self.imports[spec.bound] = spec
 
 
+def _bound_names(bindings: dict[str, list[Binding]], statements: Iterable[int] | None) -> set[str]:
+    """Names bound by the given top-level statements (all of them by default)."""
+    wanted = None if statements is None else set(statements)
+    return {
+        b.name for bs in bindings.values() for b in bs if wanted is None or b.statement in wanted
+    }
+
+
 def _asname(alias: cst.ImportAlias) -> str | None:
     if alias.asname is None or not isinstance(alias.asname.name, cst.Name):
         return None
@@ -270,13 +272,7 @@ class LightScope:
         return [name for name in self._free if name not in exclude]
 
     def bound_names(self, statements: Iterable[int] | None = None) -> set[str]:
-        wanted = None if statements is None else set(statements)
-        return {
-            b.name
-            for bs in self.bindings.values()
-            for b in bs
-            if wanted is None or b.statement in wanted
-        }
+        return _bound_names(self.bindings, statements)
 
 
 _BUILTINS = PYTHON_BUILTINS
