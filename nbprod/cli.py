@@ -21,8 +21,9 @@ from nbprod.reporters import FORMATS, clean, reporter
 from nbprod.reporters.text import statistics
 from nbprod.rerun.cli import register as rerun_register
 from nbprod.rerun.cli import run as rerun_run
+from nbprod.rerun.rules import replay_only_selections
 from nbprod.rules.docs import rules_markdown
-from nbprod.rules.registry import all_rules, catalog, rule_by_code_or_name
+from nbprod.rules.registry import catalog, documented_rules, is_replay_rule, rule_by_code_or_name
 from nbprod.runner import Task, default_jobs, run
 from nbprod.selection import enabled_rules, validate
 
@@ -195,17 +196,14 @@ def _rules(fmt: str) -> int:
     elif fmt == "markdown":
         print(rules_markdown(), end="")
     else:
-        for rule in all_rules():
-            print(f"{rule.code}  {rule.name:<28} {rule.area.value:<14} {rule.summary()}")
+        for rule in documented_rules():
+            only = "[rerun only] " if is_replay_rule(rule) else ""
+            print(f"{rule.code}  {rule.name:<28} {rule.area.value:<14} {only}{rule.summary()}")
     return EXIT_CLEAN
 
 
 def _explain(key: str) -> int:
-    rule = rule_by_code_or_name(key)
-    if rule is None:
-        from nbprod.rerun.rules import RERUN_RULES
-
-        rule = rule_by_code_or_name(key, RERUN_RULES)
+    rule = rule_by_code_or_name(key, documented_rules())
     if rule is None:
         print(f"nbprod: error: unknown rule '{key}' (see `nbprod rules`)", file=sys.stderr)
         return EXIT_ERROR
@@ -223,6 +221,8 @@ def _check(args: argparse.Namespace) -> int:
     ignore = _selectors(args.ignore)
     for option, values in (("--select", select), ("--extend-select", extend), ("--ignore", ignore)):
         validate(values or (), option)
+    for warning in replay_only_selections([*(select or ()), *(extend or ())]):
+        print(f"nbprod: warning: {warning}", file=sys.stderr)
     if args.jobs is not None and args.jobs < 1:
         raise ConfigError("--jobs must be at least 1")
     found = discover(args.paths, respect_gitignore=args.respect_gitignore)

@@ -10,7 +10,7 @@ kernels.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from nbprod.analysis import AnalyzedNotebook
 from nbprod.findings import ChecklistArea, Finding, Severity
@@ -132,6 +132,28 @@ class Nondeterministic(ReplayRule):
 
 
 RERUN_RULES: tuple[type[ReplayRule], ...] = (FailsFromScratch, OutputDiffers, Nondeterministic)
+
+
+def replay_only_selections(selectors: Iterable[str]) -> list[str]:
+    """``nbprod check``'s warnings for selectors that name replay rules and no static rule:
+    accepted (a shared config may list them for ``nbprod rerun``) but without effect, as ruff
+    warns about a selection that has no effect."""
+    from nbprod.rules.registry import all_rules
+    from nbprod.selection import specificity
+
+    warnings = []
+    for selector in selectors:
+        if selector == "ALL" or any(specificity(selector, r) is not None for r in all_rules()):
+            continue
+        named = [
+            f"{r.code} ({r.name})" for r in RERUN_RULES if specificity(selector, r) is not None
+        ]
+        if named:
+            warnings.append(
+                f"selection `{selector}` has no effect: {', '.join(named)}"
+                f" {'is' if len(named) == 1 else 'are'} reported by `nbprod rerun`, not `nbprod check`"
+            )
+    return warnings
 
 
 def rerun_rules_markdown() -> str:

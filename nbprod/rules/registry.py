@@ -47,9 +47,27 @@ def option_defaults() -> dict[str, Any]:
     return defaults
 
 
-def catalog(rules: Iterable[type[Rule]] | None = None) -> list[dict[str, str]]:
-    """Rule metadata and docs, as served by ``GET /nbprod/rules`` (default: every static
-    rule; the replay rules of ``nbprod rerun`` are served with its jobs)."""
+def replay_rules() -> tuple[type[Rule], ...]:
+    """NBP110-NBP112: documented and selectable like every rule, but reported only by
+    ``nbprod rerun`` (they need a kernel), never by ``nbprod check``."""
+    from nbprod.rerun.rules import RERUN_RULES
+
+    return RERUN_RULES
+
+
+def is_replay_rule(rule: type[Rule]) -> bool:
+    return rule in replay_rules()
+
+
+def documented_rules() -> tuple[type[Rule], ...]:
+    """The catalog (``nbprod rules``, docs/rules.md, ``GET /nbprod/rules``): the static
+    rules and the replay rules, sorted by code."""
+    return tuple(sorted((*all_rules(), *replay_rules()), key=lambda r: r.code))
+
+
+def catalog(rules: Iterable[type[Rule]] | None = None) -> list[dict[str, Any]]:
+    """Rule metadata and docs, as served by ``GET /nbprod/rules`` (default: the whole
+    catalog; ``rerun_only`` marks the rules only ``nbprod rerun`` reports)."""
     return [
         {
             "code": r.code,
@@ -59,6 +77,7 @@ def catalog(rules: Iterable[type[Rule]] | None = None) -> list[dict[str, str]]:
             "checklist_item": r.checklist_item,
             "summary": r.summary(),
             "docs": r.docs(),
+            "rerun_only": is_replay_rule(r),
         }
-        for r in (all_rules() if rules is None else rules)
+        for r in (documented_rules() if rules is None else rules)
     ]
