@@ -215,6 +215,9 @@ _DEEP = {
     # Python refuses more than 100 levels of indentation; the text grows as n**2
     "indent": lambda n: "".join(" " * i + "if x:\n" for i in range(min(n, 1000))) + "pass",
     "dict": lambda n: "x = " + "{1: " * n + "1" + "}" * n,
+    # wrapper nodes the collector steps over: deeper trees than it counts
+    "keyword": lambda n: "x = " + "f(a=" * n + "1" + ")" * n,
+    "comprehension": lambda n: "x = " + "[a for a in " * n + "b" + "]" * n,
 }
 
 

@@ -114,7 +114,7 @@ class CellFacts:
 
 def analyze_cell(cell: Cell) -> CellFacts:
     facts = CellFacts(cell=cell)
-    tree = _parse(cell.source, facts)
+    tree = _parse_source(cell.source, facts)
     if tree is None and facts.syntax_error is not None and facts.python:
         tree = _recover(facts)
         if tree is not None and _deeper_than_limit(tree):  # rules walk trees recursively
@@ -123,7 +123,10 @@ def analyze_cell(cell: Cell) -> CellFacts:
     if tree is None:
         return facts
     facts.tree = tree
-    _Collector(facts).run(tree)
+    try:
+        _Collector(facts).run(tree)
+    except _TooDeep:
+        return _too_deep(facts)
     if facts.syntax_error is not None:
         facts.bindings.extend(facts.unparsed_bindings)
     for magic in facts.magics:
@@ -133,18 +136,22 @@ def analyze_cell(cell: Cell) -> CellFacts:
 
 
 # Deeper than any code a person writes (the corpus peaks at 15 levels). Rules walk
-# trees recursively, so a deeper tree is reported as NBP000 instead of analysed.
+# trees recursively, so a deeper tree is reported as NBP000 instead of analysed. The
+# collector counts the depth as it walks (no second walk); it steps over a few wrapper
+# nodes (keywords, comprehension clauses), so a tree that passes is at most ~1.5x deeper.
 MAX_DEPTH = 200
 
 
-def _parse(source: str, facts: CellFacts) -> ast.Module | None:
-    tree = _parse_source(source, facts)
-    if tree is not None and len(source) >= MAX_DEPTH - 8 and _deeper_than_limit(tree):
-        facts.syntax_error = SyntaxProblem(
-            f"nested more than {MAX_DEPTH} levels deep: too deep to analyse", 1, 1
-        )
-        return None
-    return tree
+class _TooDeep(Exception):
+    """The collector went deeper than MAX_DEPTH."""
+
+
+def _too_deep(facts: CellFacts) -> CellFacts:
+    """The facts of a cell too deep to analyse: the problem (and its magics), no tree."""
+    problem = SyntaxProblem(f"nested more than {MAX_DEPTH} levels deep: too deep to analyse", 1, 1)
+    return CellFacts(
+        cell=facts.cell, syntax_error=problem, magics=facts.magics, masked=facts.masked
+    )
 
 
 def _deeper_than_limit(tree: ast.Module) -> bool:
@@ -298,6 +305,7 @@ class _Collector(ast.NodeVisitor):
         self.scope = self.module
         self.owner: str | None = None  # top-level def/class being visited
         self.plain = facts.masked is None and facts.cell.source.isascii()
+        self.depth = 0
 
     def run(self, tree: ast.Module) -> None:
         for stmt in tree.body:
@@ -314,7 +322,11 @@ class _Collector(ast.NodeVisitor):
                 _Collector, "visit_" + type(node).__name__, _Collector.generic_visit
             )
             method = self._table[type(node)] = found
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _TooDeep
         method(self, node)
+        self.depth -= 1
 
     def generic_visit(self, node: ast.AST) -> None:
         for name in node._fields:
