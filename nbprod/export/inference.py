@@ -153,6 +153,12 @@ class TypeInference:
         self.returned[(info.position, name)] = found
         return found
 
+    def changed(self, name: str, position: int) -> str:
+        """The type of a received object a lifted cell changes in place and returns."""
+        found = self.param(name, position)
+        self.returned[(position, name)] = found
+        return found
+
     def _last_binder(self, name: str, position: int) -> CellInfo | None:
         for info in reversed(self.infos[:position]):
             if name in info.bound:

@@ -9,8 +9,6 @@ so the user sees every refusal at once.
 
 from __future__ import annotations
 
-import ast
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -118,7 +116,7 @@ class _Planner:
                 self._guard(info, self._check_copied, parts[info.position])
         for info in live:
             if info.position not in self.refused:
-                self._guard(info, self._add_units, parts[info.position], live)
+                self._guard(info, self._add_units, parts[info.position])
         self.plan.modules = [m for m in self.modules.values() if m.units]
         self._check_cycles()
         plan_tests(self.nb, self.infos, self.ns, self.plan, self.taken)
@@ -179,9 +177,16 @@ class _Planner:
         known = set(self.ns.aliases)
         wrapper = info.scope.wrapper if isinstance(info.scope, CellScope) else None
         parts.mutations = find_mutations(info.parsed.module, wrapper)
-        mutated = {m.name for m in parts.mutations}
+        # A literal another cell rebinds is a variable: readers take it as a parameter.
+        rebound = {
+            n
+            for other in self.infos
+            if other is not info and not other.has_role("parameters")
+            for n in other.bound
+        }
+        variables = {m.name for m in parts.mutations} | rebound
         for index, stmt in enumerate(info.parsed.module.body):
-            kind = classify(stmt, index, info.full, known, mutated)
+            kind = classify(stmt, index, info.full, known, variables)
             if kind == "hoist":
                 parts.hoisted.append(index)
                 known |= info.scope.bound_names([index])
@@ -272,7 +277,7 @@ class _Planner:
 
     # -- units -------------------------------------------------------------------
 
-    def _add_units(self, info: CellInfo, parts: _Parts, live: Sequence[CellInfo]) -> None:
+    def _add_units(self, info: CellInfo, parts: _Parts) -> None:
         role = info.exported
         assert role is not None and info.parsed is not None and info.scope is not None
         module_name = role.module or self.default
@@ -298,16 +303,14 @@ class _Planner:
             reads = frozenset(info.scope.free_names(statements=set(parts.hoisted)))
             units.append(Unit(info.cell, "copy", code, tuple(names), public, reads))
         if parts.lifted:
-            units.append(self._lift(info, parts, role, module_name, live))
+            units.append(self._lift(info, parts, role, module_name))
         elif role.name is not None:
             self.plan.notes.append(
                 f"cell {info.cell.number}: name '{role.name}' unused: nothing to lift"
             )
         self.modules.setdefault(module_name, ModulePlan(module_name)).units.extend(units)
 
-    def _lift(
-        self, info: CellInfo, parts: _Parts, role: Role, module_name: str, live: Sequence[CellInfo]
-    ) -> Unit:
+    def _lift(self, info: CellInfo, parts: _Parts, role: Role, module_name: str) -> Unit:
         assert info.parsed is not None and info.scope is not None
         module = info.parsed.module
         header = module.header if parts.lifted[0] == 0 else ()
@@ -325,13 +328,17 @@ class _Planner:
                     f"rebinds '{name}', which is exported at package level; use a new name", line
                 )
         params = [n for n in free if not self.ns.resolved(n)]
-        self._check_mutations(info, parts, params, live)
+        name = self._function_name(info, role)
+        changed = self._returned_objects(info, parts, params, name)
         for param in params:
             note = self._parameter_note(info, param, set(parts.lifted))
             if note is not None:
                 self.plan.notes.append(note)
-        returns = [n for n in bound if self._read_later(n, info.position)]
-        name = self._function_name(info, role)
+        lines = {
+            **changed,
+            **{n: line for n, line in bound.items() if self._read_later(n, info.position)},
+        }
+        returns = sorted(lines, key=lines.__getitem__)
         heading = heading_above(self.nb, info.cell)
         docstring = f"{heading}." if heading and not heading.endswith((".", "?", "!")) else heading
         tree = LiftCellToFunction(
@@ -347,7 +354,10 @@ class _Planner:
                 tree
             )
         types = {p: self.types.param(p, info.position) for p in params}
-        results = [self.types.result(n, info) for n in returns]
+        results = [
+            self.types.result(n, info) if n in bound else self.types.changed(n, info.position)
+            for n in returns
+        ]
         if not results:
             returned = "None"
         elif len(results) == 1:
@@ -399,11 +409,15 @@ class _Planner:
             )
         return None
 
-    def _check_mutations(
-        self, info: CellInfo, parts: _Parts, params: list[str], live: Sequence[CellInfo]
-    ) -> None:
-        assert info.parsed is not None and info.scope is not None
+    def _returned_objects(
+        self, info: CellInfo, parts: _Parts, params: list[str], function: str
+    ) -> dict[str, int]:
+        """Received objects the cell changes in place and later cells read: the function
+        returns them (``df = step(df)``), so callers see the change through the data flow
+        instead of through a shared object. Module state is refused."""
+        assert info.scope is not None
         lifted = set(parts.lifted)
+        found: dict[str, Mutation] = {}
         for mutation in parts.mutations:
             name = mutation.name
             if info.full.statement_at(mutation.line) not in lifted:
@@ -418,64 +432,14 @@ class _Planner:
                     "would change module state; copy it into a new name first",
                     mutation.line,
                 )
-            source = self._binder(name, info.position)
-            readers = [
-                str(o.cell.number)
-                for o in live
-                if o.position != info.position
-                and name in o.free
-                and self._binder(name, o.position) is source
-            ]
-            if readers:
-                cells = (
-                    f"cell {readers[0]} also reads"
-                    if len(readers) == 1
-                    else f"cells {', '.join(readers)} also read"
-                )
-                copy = _copy_advice(name, mutation.how, self._made_by(name, source))
-                raise ExportRefused(
-                    f"mutates '{name}' in place ({mutation.how}) and {cells} it: exported functions "
-                    "would share that object and depend on call order; bind a new object instead "
-                    f"(e.g. {name} = {copy} first)",
-                    mutation.line,
-                )
-
-    def _made_by(self, name: str, binder: CellInfo | None) -> str | None:
-        """The dotted callable (``sklearn.linear_model.LinearRegression``) that made the
-        object ``binder`` last bound ``name`` to, through the notebook's imports."""
-        if binder is None or binder.scope is None or not binder.scope.bindings.get(name):
-            return None
-        index = binder.scope.bindings[name][-1].statement
-        if isinstance(binder.scope, CellScope):
-            code = cst.Module([]).code_for_node(binder.scope.module.body[index])
-            try:
-                with warnings.catch_warnings():  # the user's invalid escapes: not ours to report
-                    warnings.simplefilter("ignore")
-                    tree = ast.parse(code)
-            except SyntaxError:
-                return None
-            stmt: ast.stmt = tree.body[0]
-        else:
-            stmt = binder.scope.tree.body[index]
-        for node in ast.walk(stmt):
-            if isinstance(node, ast.Assign) and any(
-                isinstance(n, ast.Name) and n.id == name for t in node.targets for n in ast.walk(t)
-            ):
-                return self._callee(node.value)
-        return None
-
-    def _callee(self, value: ast.expr) -> str | None:
-        if not isinstance(value, ast.Call):
-            return None
-        parts: list[str] = []
-        func = value.func
-        while isinstance(func, ast.Attribute):
-            parts.insert(0, func.attr)
-            func = func.value
-        if not isinstance(func, ast.Name) or func.id not in self.ns.aliases:
-            return None
-        spec = self.ns.aliases[func.id]
-        return ".".join([spec.module, *([spec.obj] if spec.obj else []), *parts])
+            if name not in found and self._read_later(name, info.position):
+                found[name] = mutation
+        for name, mutation in found.items():
+            self.plan.notes.append(
+                f"cell {info.cell.number}: {function}() changes '{name}' in place ({mutation.how}) "
+                f"and later cells read it: it returns '{name}' ({name} = {function}(...))"
+            )
+        return {name: mutation.line for name, mutation in found.items()}
 
     def _binder(self, name: str, position: int) -> CellInfo | None:
         """The cell whose binding of ``name`` a cell at ``position`` reads: the last above it.
@@ -540,23 +504,6 @@ class _Planner:
 
 # Magics that bind names no parser sees.
 _OPAQUE_MAGICS = ("%run", "%store", "%load ", "%%capture", "%sql")
-
-# Estimators with scikit-learn's API: sklearn.base.clone gives an unfitted copy.
-_SKLEARN_LIKE = frozenset({"sklearn", "xgboost", "lightgbm", "catboost", "imblearn"})
-_MODEL_METHODS = ("fit", "partial_fit", "fit_transform", "fit_resample", "set_params", "compile",
-                  "train", "load_state_dict")  # fmt: skip
-
-
-def _copy_advice(name: str, how: str, made_by: str | None) -> str:
-    """How to bind a new object: models have no ``.copy()``."""
-    parts = made_by.split(".") if made_by else []
-    if "keras" in parts:
-        return f"keras.models.clone_model({name})"
-    if parts and parts[0] in _SKLEARN_LIKE:
-        return f"sklearn.base.clone({name})"
-    if (parts and parts[0] == "torch") or how.startswith(tuple(f".{m}(" for m in _MODEL_METHODS)):
-        return f"copy.deepcopy({name})"
-    return f"{name}.copy()"
 
 
 def _defines(info: CellInfo, name: str) -> bool:

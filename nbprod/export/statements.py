@@ -2,7 +2,7 @@
 
 A statement is *hoisted* (kept at module level) when importing the module can run it
 without side effects: ``def``, ``class``, and assignments of literal-like values that
-nothing else in the cell rebinds or mutates. Everything else is lifted.
+nothing else in the notebook rebinds or mutates. Everything else is lifted.
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ _CONSTANT_NAMES = frozenset({"True", "False", "None", "Ellipsis"})
 
 
 def classify(
-    stmt: cst.BaseStatement, index: int, scope: CellScope, known: set[str], mutated: set[str]
+    stmt: cst.BaseStatement, index: int, scope: CellScope, known: set[str], variables: set[str]
 ) -> str:
     """ "hoist" (module-level definition), "drop" (import, pass, bare string) or "lift".
 
-    An assignment is a constant only when nothing in the cell rebinds or mutates it.
+    An assignment is a constant only when nothing in the cell rebinds it and it is not
+    in ``variables`` (mutated, or rebound by another cell).
     """
     if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
         return "hoist"
@@ -58,7 +59,7 @@ def classify(
         return "lift"
     if any(any(b.statement != index for b in scope.bindings.get(n, ())) for n in names):
         return "lift"  # rebound elsewhere in the cell: a variable, not a constant
-    if any(n in mutated for n in names):
+    if any(n in variables for n in names):
         return "lift"
     if not all(_constant_like(v, known) for v in values):
         return "lift"

@@ -148,9 +148,9 @@ def test_what_the_fixtures_produce(exported: dict[str, Exported]) -> None:
     assert "numpy" in read("tensor_operations", "pyproject.toml")
     students = read("students_alcohol", "pyproject.toml")
     assert "pandas" not in students  # its only import went unused by the exported cells
-    assert "def fix_dates(data: pd.DataFrame) -> None:" in read(
-        "wind_stats", "src/wind_stats/wind.py"
-    )
+    wind = read("wind_stats", "src/wind_stats/wind.py")
+    assert "def fix_dates(data: pd.DataFrame) -> pd.DataFrame:" in wind  # later cells read it
+    assert wind.rstrip().endswith("return data")
     churn = exported["churn_clean"].result
     assert sorted(churn.paths("written")) == [
         "README.md", "pyproject.toml", "src/churn_clean/__init__.py", "src/churn_clean/config.py",
@@ -184,20 +184,17 @@ def test_deep_dream_is_refused_naming_cell_and_line(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
-def test_wind_stats_in_place_mutation_is_refused() -> None:
-    """Exporting the cells around the date fix exposes the Soorgeon case: refused, not lost."""
+def test_wind_stats_in_place_mutation_is_returned() -> None:
+    """Exporting the cells around the date fix exposes the Soorgeon case: each function
+    that changes the frame returns it, so the change reaches later cells by the data flow."""
     data = json.loads((FIXTURES / "wind_stats.ipynb").read_text())
     for index in (8, 13):
         data["cells"][index]["metadata"]["tags"] = ["export"]
     plan = plan_export(notebook_from_data(data, "wind_stats.ipynb"), "wind_stats")
-    messages = [r.message("wind_stats.ipynb") for r in plan.refusals]
-    assert any(
-        m.startswith("wind_stats.ipynb: cell 11, line 9: mutates 'data' in place (item assignment)")
-        for m in messages
-    ), messages
-    assert any(
-        m.startswith("wind_stats.ipynb: cell 14, line 2: mutates 'data' in place") for m in messages
-    ), messages
+    assert not plan.refusals, [r.message("wind_stats.ipynb") for r in plan.refusals]
+    changed = [n for n in plan.notes if "in place" in n]
+    assert [n.split(":")[0] for n in changed] == ["cell 11", "cell 14"]
+    assert all("changes 'data' in place" in n and "it returns 'data'" in n for n in changed)
 
 
 def test_fixtures_are_the_corpus_notebooks_plus_tags_and_marked_test_cells() -> None:
