@@ -16,8 +16,12 @@ from nbprod.discovery import discover, display_name
 from nbprod.engine import FileResult
 from nbprod.export.cli import register as export_register
 from nbprod.export.cli import run as export_run
+from nbprod.fixes import cli as fixes_cli
+from nbprod.fixes.apply import Fixed
 from nbprod.progress import Progress
 from nbprod.reporters import FORMATS, clean, reporter
+from nbprod.reporters.json import render as json_render
+from nbprod.reporters.text import render as text_render
 from nbprod.reporters.text import statistics
 from nbprod.rerun.cli import register as rerun_register
 from nbprod.rerun.cli import run as rerun_run
@@ -92,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
         " (default: .nbprod_cache/, or NBPROD_CACHE_DIR)",
     )
     add_limit_options(check)
+    fixes_cli.register(check)
 
     rules = sub.add_parser("rules", help="list every rule")
     rules.add_argument(
@@ -249,8 +254,18 @@ def _check(args: argparse.Namespace) -> int:
         )
         for p in found.problems
     ]
-    cache = ResultCache.default() if args.cache else None
-    results += run(tasks, args.jobs or default_jobs(), Progress(len(tasks)), cache)
+    fixing = args.fix or args.fix_only or args.diff
+    fixed: list[Fixed] = []
+    if fixing:
+        # --diff writes nothing; --fix writes each file once its rounds of fixes are done
+        fixed = fixes_cli.fix_files(
+            tasks, args.jobs or default_jobs(), args.unsafe_fixes, write=not args.diff
+        )
+        results += [f.result for f in fixed]
+    else:
+        cache = ResultCache.default() if args.cache else None
+        results += run(tasks, args.jobs or default_jobs(), Progress(len(tasks)), cache)
+        fixes_cli.attach_fixes(results, tasks)
     for result in results:
         if result.error:
             print(clean(f"{result.filename}: error: {result.error}"), file=sys.stderr)
@@ -262,14 +277,31 @@ def _check(args: argparse.Namespace) -> int:
     color = args.color == "always" or (
         args.color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     )
-    if args.statistics:
+    if args.diff:
+        for item in fixed:
+            fixes_cli.write_diff(item, sys.stdout)
+        print(fixes_cli.fixed_summary(fixed, "Would fix"), file=sys.stderr)
+    elif args.fix_only:
+        if args.format == "json":
+            print(json.dumps({"fixed": fixes_cli.fixed_json(fixed)}, indent=2))
+        else:
+            print(fixes_cli.fixed_summary(fixed))
+    elif args.statistics:
         statistics(results, sys.stdout)
+    elif args.format == "text":
+        text_render(results, sys.stdout, color, args.unsafe_fixes, fixed if fixing else None)
+    elif args.format == "json" and fixing:
+        json_render(results, sys.stdout, fixed=fixes_cli.fixed_json(fixed))
     else:
         reporter(args.format)(results, sys.stdout, color)
     if not files and not found.problems:
         print("nbprod: warning: no notebooks found", file=sys.stderr)
     if any(r.error for r in results):
         return EXIT_ERROR
+    if args.diff:
+        return EXIT_FINDINGS if any(f.changed for f in fixed) else EXIT_CLEAN
+    if args.fix_only:
+        return EXIT_CLEAN
     if any(r.findings for r in results) and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN

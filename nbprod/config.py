@@ -44,6 +44,8 @@ class Settings:
     source: str | None = None  # that file, for messages
     timeout_per_file: float = DEFAULT_TIMEOUT  # seconds; 0: no limit
     memory_per_file: int = DEFAULT_MEMORY_MB  # megabytes of added address space; 0: no limit
+    fixable: tuple[str, ...] = ("ALL",)  # rules whose fixes `check --fix` may apply
+    unfixable: tuple[str, ...] = ()
 
     def option(self, name: str, default: Any) -> Any:
         return self.options.get(name, default)
@@ -88,7 +90,7 @@ class Settings:
 
 _KEYS = {
     "select", "extend-select", "ignore", "per-file-ignores", "raw-data-dirs",
-    "tracking-modules", "export", "timeout-per-file", "memory-per-file",
+    "tracking-modules", "export", "timeout-per-file", "memory-per-file", "fixable", "unfixable",
 }  # fmt: skip
 
 
@@ -194,7 +196,7 @@ def settings_from_table(table: dict[str, Any], path: Path) -> Settings:
         _validate_selectors(
             _strings(per_file, pattern, path), f"{path}: per-file-ignores {pattern!r}"
         )
-    for key in ("select", "extend-select", "ignore"):
+    for key in ("select", "extend-select", "ignore", "fixable", "unfixable"):
         _validate_selectors(_strings(table, key, path), f"{path}: '{key}'")
     return Settings(
         select=_strings(table, "select", path) if "select" in table else None,
@@ -210,6 +212,8 @@ def settings_from_table(table: dict[str, Any], path: Path) -> Settings:
         source=str(path),
         timeout_per_file=float(timeout),
         memory_per_file=memory,
+        fixable=_strings(table, "fixable", path) if "fixable" in table else ("ALL",),
+        unfixable=_strings(table, "unfixable", path),
     )
 
 

@@ -35,6 +35,19 @@ def matches_any(selectors: Iterable[str], rule: type[Rule]) -> bool:
     return any(specificity(s, rule) is not None for s in selectors)
 
 
+def fixable(settings: Settings, code: str) -> bool:
+    """Whether fixes of rule ``code`` may be applied (``fixable``/``unfixable``, the most
+    specific selector winning, as for the selection)."""
+    rule = next((r for r in all_rules() if r.code == code), None)
+    if rule is None:
+        return False
+    on = max((s for p in settings.fixable if (s := specificity(p, rule)) is not None), default=None)
+    off = max(
+        (s for p in settings.unfixable if (s := specificity(p, rule)) is not None), default=None
+    )
+    return on is not None and (off is None or on > off)
+
+
 def enabled_rules(settings: Settings, extra_ignores: Sequence[str] = ()) -> list[type[Rule]]:
     """Rules on for a file: the most specific selector wins; on a tie, ignore wins."""
     enabled = []

@@ -35,11 +35,17 @@ def clean_data(value: Any) -> Any:
 
 def reporter(name: str) -> Reporter:
     if name == "json":
-        from nbprod.reporters.json import render
-    elif name == "sarif":
-        from nbprod.reporters.sarif import render
-    elif name == "github":
-        from nbprod.reporters.github import render
-    else:
-        from nbprod.reporters.text import render
-    return render
+        from nbprod.reporters import json
+
+        return json.render
+    if name == "sarif":
+        from nbprod.reporters import sarif
+
+        return sarif.render
+    if name == "github":
+        from nbprod.reporters import github
+
+        return github.render
+    from nbprod.reporters import text
+
+    return text.render

@@ -24,6 +24,15 @@ def report_dict(results: Sequence[FileResult]) -> dict[str, Any]:
     return cleaned
 
 
-def render(results: Sequence[FileResult], out: TextIO, color: bool) -> None:
-    out.write(json.dumps(report_dict(results), indent=2))  # one write: dump() writes per token
+def render(
+    results: Sequence[FileResult],
+    out: TextIO,
+    color: bool = False,
+    fixed: list[dict[str, Any]] | None = None,
+) -> None:
+    """The report; after ``--fix``, with the fixes applied under ``fixed``."""
+    report = report_dict(results)
+    if fixed is not None:
+        report["fixed"] = clean_data(fixed)
+    out.write(json.dumps(report, indent=2))  # one write: dump() writes per token
     out.write("\n")

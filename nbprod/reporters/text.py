@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from nbprod.engine import FileResult
 from nbprod.findings import Finding, Severity
 from nbprod.reporters import clean
+
+if TYPE_CHECKING:
+    from nbprod.fixes.apply import Fixed
 
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
@@ -16,19 +19,47 @@ _DIM = "\x1b[2m"
 _SEVERITY = {Severity.ERROR: "\x1b[31m", Severity.WARNING: "\x1b[33m", Severity.INFO: "\x1b[36m"}
 
 
-def format_finding(f: Finding, color: bool = False) -> str:
+def format_finding(f: Finding, color: bool = False, unsafe_fixes: bool = False) -> str:
+    """One line; ``[*]`` after the code when ``--fix`` would fix the finding (as in ruff)."""
     location = f"{f.filename}:cell {f.cell_index + 1}:{f.line}:{f.column}:"
+    star = " [*]" if _offered(f, unsafe_fixes) else ""
     if not color:
-        return f"{location} {f.code} [{f.name}] {f.message}"
+        return f"{location} {f.code}{star} [{f.name}] {f.message}"
     tint = _SEVERITY[f.severity]
-    return f"{_BOLD}{location}{_RESET} {tint}{_BOLD}{f.code}{_RESET} {_DIM}[{f.name}]{_RESET} {f.message}"
+    return f"{_BOLD}{location}{_RESET} {tint}{_BOLD}{f.code}{_RESET}{star} {_DIM}[{f.name}]{_RESET} {f.message}"
 
 
-def render(results: Sequence[FileResult], out: TextIO, color: bool) -> None:
+def _offered(f: Finding, unsafe_fixes: bool) -> bool:
+    return f.fix is not None and (unsafe_fixes or f.fix.get("applicability") == "safe")
+
+
+def render(
+    results: Sequence[FileResult],
+    out: TextIO,
+    color: bool,
+    unsafe_fixes: bool = False,
+    fixed: Sequence[Fixed] | None = None,
+) -> None:
+    """The findings and a summary; after ``--fix`` (``fixed``), those that remain and
+    what was fixed."""
     for result in results:
         for finding in result.findings:
-            out.write(clean(format_finding(finding, color)) + "\n")
+            out.write(clean(format_finding(finding, color, unsafe_fixes)) + "\n")
+    if fixed is not None:
+        from nbprod.fixes.cli import fixed_summary
+
+        out.write(fixed_summary(fixed) + "\n")
     out.write(summary(results) + "\n")
+    findings = [f for r in results for f in r.findings]
+    offered = sum(1 for f in findings if _offered(f, unsafe_fixes))
+    hidden = sum(1 for f in findings if f.fix is not None and not _offered(f, unsafe_fixes))
+    if offered:
+        out.write(f"[*] {offered} fixable with `nbprod check --fix`.\n")
+    if hidden:
+        out.write(
+            f"({hidden} hidden fix{'es' if hidden != 1 else ''} can be enabled with"
+            " `--unsafe-fixes`.)\n"
+        )
 
 
 def summary(results: Sequence[FileResult]) -> str:

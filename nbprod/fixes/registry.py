@@ -1,0 +1,27 @@
+"""Which fix answers which rule, by rule code (the rules know nothing of their fixes)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from nbprod.findings import Finding
+from nbprod.fixes import (
+    clear_outputs,
+    empty_cell,
+    function_not_exported,
+    unpinned_install,
+    unseeded_randomness,
+)
+from nbprod.fixes.model import Fix
+from nbprod.notebook.model import Notebook
+
+Fixer = Callable[[Notebook, Finding], "Fix | None"]
+
+FIXERS: dict[str, Fixer] = {
+    "NBP503": empty_cell.fix,
+    "NBP107": clear_outputs.fix,
+    "NBP502": clear_outputs.fix,
+    "NBP302": unseeded_randomness.fix,
+    "NBP403": unpinned_install.fix,
+    "NBP406": function_not_exported.fix,
+}

@@ -1,0 +1,154 @@
+"""Positions, replacements and parse checks on a cell's source, and codemods as edits."""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import warnings
+from collections.abc import Iterable
+
+import libcst as cst
+from libcst.codemod import Codemod, SkipFile
+
+from nbprod.fixes.model import Edit
+from nbprod.notebook.ipython import mask
+from nbprod.notebook.model import Cell
+
+
+def offset(source: str, line: int, column: int) -> int:
+    """The string index of a 1-based (line, column) position in ``source``."""
+    index = 0
+    for _ in range(line - 1):
+        found = source.find("\n", index)
+        if found < 0:
+            raise ValueError(f"line {line} is past the end of the source")
+        index = found + 1
+    line_end = source.find("\n", index)
+    if index + column - 1 > (len(source) if line_end < 0 else line_end):
+        raise ValueError(f"column {column} is past the end of line {line}")
+    return index + column - 1
+
+
+def position(source: str, index: int) -> tuple[int, int]:
+    """The 1-based (line, column) of a string index in ``source``."""
+    line = source.count("\n", 0, index) + 1
+    return line, index - (source.rfind("\n", 0, index) + 1) + 1
+
+
+def replace_edit(cell: Cell, start: int, end: int, text: str) -> Edit:
+    """An edit replacing ``cell.source[start:end]`` with ``text``."""
+    source = cell.source
+    return Edit(
+        "replace", cell.index, cell.id, position(source, start), position(source, end), text
+    )
+
+
+def apply_replacements(source: str, edits: Iterable[Edit]) -> str:
+    """``source`` with the ``replace`` edits applied; they must not overlap."""
+    spans = sorted(
+        (
+            (offset(source, *e.start), offset(source, *e.end), e.text)
+            for e in edits
+            if e.start and e.end
+        ),
+        reverse=True,
+    )
+    for start, end, text in spans:
+        source = source[:start] + text + source[end:]
+    return source
+
+
+def parses(source: str) -> bool:
+    """Whether a code cell's source is Python once its IPython syntax is masked."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SyntaxWarning: not a parse failure
+        try:
+            ast.parse(source)
+            return True
+        except (SyntaxError, ValueError):
+            masked = mask(source)
+            if not masked.python:
+                return True  # %%bash and friends: not Python, nothing to break
+            try:
+                ast.parse(masked.text)
+                return True
+            except (SyntaxError, ValueError):
+                return False
+        except (RecursionError, MemoryError):
+            return False
+
+
+def diff_edits(cell: Cell, new: str) -> tuple[Edit, ...]:
+    """The smallest line-wise ``replace`` edits turning ``cell.source`` into ``new``."""
+    return _hunks(cell, cell.source, new)
+
+
+def codemod_edits(cell: Cell, command: Codemod) -> tuple[Edit, ...] | None:
+    """Run a libcst codemod on a cell; its changes as edits, or None when it changes
+    nothing, skips, or would touch a line holding IPython syntax (kept byte for byte)."""
+    masked = mask(cell.source)
+    if not masked.python:
+        return None
+    try:
+        module = cst.parse_module(masked.text)
+    except (cst.ParserSyntaxError, RecursionError):
+        return None
+    try:
+        new = command.transform_module(module).code
+    except SkipFile:
+        return None
+    if new == masked.text:
+        return None
+    original_lines = cell.source.split("\n")
+    masked_lines = masked.text.split("\n")
+    edits = _hunks(cell, masked.text, new)
+    for edit in edits:
+        assert edit.start is not None and edit.end is not None
+        for number in range(edit.start[0], edit.end[0] + 1):
+            if original_lines[number - 1] != masked_lines[number - 1]:
+                return None
+    return edits
+
+
+def _hunks(cell: Cell, old: str, new: str) -> tuple[Edit, ...]:
+    """Line-wise differences of ``old`` and ``new``, each trimmed to what changes.
+
+    ``old`` has the same line lengths as ``cell.source`` on the lines that differ
+    (it is the source, or the source with IPython syntax masked elsewhere).
+    """
+    old_lines = old.splitlines(keepends=True)
+    new_lines = new.splitlines(keepends=True)
+    starts = [0]
+    for text in old_lines:
+        starts.append(starts[-1] + len(text))
+    edits: list[Edit] = []
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        before, after = "".join(old_lines[i1:i2]), "".join(new_lines[j1:j2])
+        prefix = len(_common_prefix(before, after))
+        before, after = before[prefix:], after[prefix:]
+        suffix = len(_common_prefix(before[::-1], after[::-1]))
+        start = starts[i1] + prefix
+        end = start + len(before) - suffix
+        edits.append(
+            Edit(
+                "replace",
+                cell.index,
+                cell.id,
+                position(old, start),
+                position(old, end),
+                after[: len(after) - suffix],
+            )
+        )
+    return tuple(edits)
+
+
+def _common_prefix(a: str, b: str) -> str:
+    size = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        size += 1
+    return a[:size]

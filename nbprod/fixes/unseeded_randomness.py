@@ -1,0 +1,88 @@
+"""NBP302 unseeded-randomness: pass ``SEED`` to the call, and define ``SEED = 42`` in the
+parameters cell (created if missing, tagged ``parameters``).
+
+scikit-learn calls get ``random_state=SEED`` (replacing ``random_state=None``);
+generators made without a seed get it as their first argument. Draws from a global
+generator (``np.random.rand``) have no argument to seed: no fix.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+from libcst.codemod import CodemodContext, SkipFile, VisitorBasedCodemodCommand
+from libcst.metadata import PositionProvider
+
+from nbprod.findings import Finding
+from nbprod.fixes.model import Fix
+from nbprod.fixes.parameters import define
+from nbprod.fixes.text import codemod_edits
+from nbprod.notebook.model import Notebook
+
+SEED = "SEED"
+_GENERATORS = ("default_rng", "RandomState", "Random")
+
+
+class AddSeed(VisitorBasedCodemodCommand):
+    """Seed the call that starts at ``line``:``column`` (1-based) with ``name``."""
+
+    DESCRIPTION = "Pass a seed to the random call at a position."
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, context: CodemodContext, line: int, column: int, name: str = SEED) -> None:
+        super().__init__(context)
+        self.line = line
+        self.column = column
+        self.name = name
+        self.done = False
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+        start = self.get_metadata(PositionProvider, original_node).start
+        if self.done or (start.line, start.column + 1) != (self.line, self.column):
+            return updated_node
+        self.done = True
+        seed = cst.Name(self.name)
+        callee = cst.Module([]).code_for_node(updated_node.func).rpartition(".")[2]
+        if callee in _GENERATORS:
+            if updated_node.args:
+                raise SkipFile("already given a seed")
+            return updated_node.with_changes(args=[cst.Arg(seed)])
+        args = list(updated_node.args)
+        for i, arg in enumerate(args):
+            if arg.keyword is not None and arg.keyword.value == "random_state":
+                args[i] = arg.with_changes(value=seed)
+                return updated_node.with_changes(args=args)
+        new = cst.Arg(
+            seed,
+            keyword=cst.Name("random_state"),
+            equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+        )
+        if args and isinstance(args[-1].comma, cst.Comma):
+            # a trailing comma (one argument per line): the new argument gets it, and
+            # the one before gets the separator its predecessor has
+            before = (
+                args[-2].comma
+                if len(args) > 1 and isinstance(args[-2].comma, cst.Comma)
+                else cst.Comma(whitespace_after=updated_node.whitespace_before_args)
+            )
+            new = new.with_changes(comma=args[-1].comma)
+            args[-1] = args[-1].with_changes(comma=before)
+        return updated_node.with_changes(args=[*args, new])
+
+    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        result = super().transform_module_impl(tree)
+        if not self.done:
+            raise SkipFile("no call at the finding's position")
+        return result
+
+
+def fix(nb: Notebook, finding: Finding) -> Fix | None:
+    if "random_state" not in finding.message and "without a seed" not in finding.message:
+        return None  # a draw from a global generator: there is no argument to seed
+    cell = nb.cells[finding.cell_index]
+    edits = codemod_edits(cell, AddSeed(CodemodContext(), finding.line, finding.column))
+    if edits is None:
+        return None
+    defined = define(nb, SEED, "42", cell.index)
+    if defined is None:
+        return None
+    return Fix("seed the call with `SEED` (a parameter, 42)", "safe", (*edits, *defined))
