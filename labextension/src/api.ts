@@ -50,6 +50,8 @@ export interface RuleInfo {
   severity: Severity;
   summary: string;
   docs: string;
+  /** Reported only by a replay in a fresh kernel (NBP110-NBP112), never by a check. */
+  rerun_only?: boolean;
 }
 
 export interface ExportRequest {
@@ -80,6 +82,42 @@ export interface ExportReport {
   notes: string[];
 }
 
+export type RerunStatus = 'queued' | 'running' | 'done' | 'error' | 'cancelled';
+
+/** Where a replay is: `done`/`total` count code cells; `cell` is the running cell's index. */
+export interface RerunProgress {
+  phase: 'queued' | 'starting' | 'running' | 'finished';
+  runs: number;
+  run?: number | null;
+  done?: number | null;
+  total?: number | null;
+  cell?: number | null;
+}
+
+/** A replay job of `/nbprod/rerun` (server times in seconds since the epoch). */
+export interface RerunJob {
+  id: string;
+  path: string;
+  status: RerunStatus;
+  progress: RerunProgress;
+  /** Once done: the `nbprod rerun --format json` report (findings NBP110-NBP112). */
+  report: CheckReport | null;
+  notes: string[];
+  error: string | null;
+  created: number;
+  started: number | null;
+  finished: number | null;
+}
+
+/** The replay endpoints: a job runs in its own fresh kernel on the server, never the user's. */
+export interface IRerunApi {
+  /** `notebook`: the editor's JSON as UTF-8 (unsaved edits included), copied before this returns. */
+  startRerun(path: string, notebook: Uint8Array): Promise<RerunJob>;
+  rerunJob(id: string): Promise<RerunJob>;
+  /** Kills the replay's kernel at once; answers the job, now `cancelled` unless it had finished. */
+  cancelRerun(id: string): Promise<RerunJob>;
+}
+
 /** What the model needs from the server: lets tests swap in a fake. */
 export interface INbprodApi {
   /** `notebook`: the notebook's JSON as UTF-8, read before this returns (the handle reuses the buffer). */
@@ -99,7 +137,7 @@ export class ApiError extends Error {
   }
 }
 
-export class NbprodClient implements INbprodApi {
+export class NbprodClient implements INbprodApi, IRerunApi {
   constructor(private readonly _settings: ServerConnection.ISettings = ServerConnection.makeSettings()) {}
 
   async rules(): Promise<RuleInfo[]> {
@@ -119,6 +157,21 @@ export class NbprodClient implements INbprodApi {
 
   exportPackage(request: ExportRequest): Promise<ExportReport> {
     return this._request<ExportReport>('export', { method: 'POST', body: JSON.stringify(request) });
+  }
+
+  startRerun(path: string, notebook: Uint8Array): Promise<RerunJob> {
+    const body = new Blob([`{"path":${JSON.stringify(path)},"notebook":`, notebook as BlobPart, '}'], {
+      type: 'application/json'
+    });
+    return this._request<RerunJob>('rerun', { method: 'POST', body });
+  }
+
+  rerunJob(id: string): Promise<RerunJob> {
+    return this._request<RerunJob>(`rerun/${encodeURIComponent(id)}`, { method: 'GET' });
+  }
+
+  cancelRerun(id: string): Promise<RerunJob> {
+    return this._request<RerunJob>(`rerun/${encodeURIComponent(id)}`, { method: 'DELETE' });
   }
 
   private async _request<T>(endpoint: string, init: RequestInit): Promise<T> {

@@ -1,6 +1,6 @@
 /**
  * nbprod for JupyterLab: the "Production checklist" sidebar, cell marks, a status-bar
- * count and the check / tag / export commands. This file only wires the pieces.
+ * count and the check / tag / export / re-run commands. This file only wires the pieces.
  */
 import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { Dialog, ICommandPalette, InputDialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
@@ -17,6 +17,7 @@ import { CellMarks } from './cellmarks';
 import { ChecklistModel, DEFAULT_SETTINGS, ISettings } from './model';
 import { NotebookWatcher } from './notebooks';
 import { ChecklistPanel, ChecklistStatus, ExportSummary } from './panel';
+import { RerunModel } from './rerun';
 
 const PLUGIN_ID = 'nbprod:plugin';
 
@@ -25,6 +26,8 @@ export namespace CommandIDs {
   export const tagExport = 'nbprod:tag-export';
   export const exportPackage = 'nbprod:export';
   export const open = 'nbprod:open-checklist';
+  export const rerun = 'nbprod:rerun';
+  export const cancelRerun = 'nbprod:cancel-rerun';
 }
 
 const EXPORT_TAG = 'export';
@@ -139,8 +142,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
     settingRegistry: ISettingRegistry | null,
     statusBar: IStatusBar | null
   ) => {
-    const model = new ChecklistModel(new NbprodClient());
+    const client = new NbprodClient();
+    const model = new ChecklistModel(client);
+    const rerun = new RerunModel(client);
     const watcher = new NotebookWatcher(tracker, model);
+    const activeHandle = () => (tracker.currentWidget ? watcher.handleFor(tracker.currentWidget) : undefined);
     // a badge's click opens the sidebar (its tooltip already names the rules)
     new CellMarks(
       tracker,
@@ -151,14 +157,17 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     model.loadRules().catch(error => console.warn('nbprod: could not load the rule catalog', error));
 
-    const sidebar = new ChecklistPanel(model, {
+    const { commands } = app;
+    const sidebar = new ChecklistPanel(model, rerun, {
       reveal: finding => {
         const panel = tracker.currentWidget;
         if (panel) {
           void reveal(app, panel, finding);
         }
       },
-      check: () => void model.check()
+      check: () => void model.check(),
+      rerun: () => void commands.execute(CommandIDs.rerun),
+      cancelRerun: () => void commands.execute(CommandIDs.cancelRerun)
     });
     app.shell.add(sidebar, 'right', { rank: 600 });
     const openSidebar = (): void => app.shell.activateById(sidebar.id);
@@ -173,7 +182,6 @@ const plugin: JupyterFrontEndPlugin<void> = {
         .catch(error => console.warn('nbprod: could not load settings', error));
     }
 
-    const { commands } = app;
     commands.addCommand(CommandIDs.check, {
       label: 'Check notebook',
       caption: 'Check the notebook against the production checklist now',
@@ -183,6 +191,46 @@ const plugin: JupyterFrontEndPlugin<void> = {
         await model.check();
       }
     });
+
+    // A replay runs in a new kernel on the server (never this notebook's): its findings
+    // (NBP110-NBP112) show in the sidebar; closing the notebook cancels it.
+    commands.addCommand(CommandIDs.rerun, {
+      label: 'Re-run in a fresh kernel',
+      caption: 'Run a copy of the notebook top to bottom in a new kernel and report what does not reproduce',
+      isEnabled: () => {
+        const handle = activeHandle();
+        return handle !== undefined && handle.ready && !rerun.isRunning(handle);
+      },
+      execute: async () => {
+        const handle = activeHandle();
+        if (handle?.ready) {
+          openSidebar();
+          await rerun.start(handle);
+        }
+      }
+    });
+    commands.addCommand(CommandIDs.cancelRerun, {
+      label: 'Cancel the fresh-kernel re-run',
+      isEnabled: () => {
+        const handle = activeHandle();
+        return handle !== undefined && rerun.isRunning(handle);
+      },
+      execute: async () => {
+        const handle = activeHandle();
+        if (handle) {
+          await rerun.cancel(handle);
+        }
+      }
+    });
+    rerun.changed.connect(() => {
+      commands.notifyCommandChanged(CommandIDs.rerun);
+      commands.notifyCommandChanged(CommandIDs.cancelRerun);
+    });
+    const cancelOnClose = (panel: NotebookPanel): void => {
+      panel.disposed.connect(() => rerun.close(panel.id));
+    };
+    tracker.forEach(cancelOnClose);
+    tracker.widgetAdded.connect((_, panel) => cancelOnClose(panel));
 
     commands.addCommand(CommandIDs.open, {
       label: 'Show production checklist',
@@ -248,7 +296,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     if (palette) {
       const category = 'Production checklist';
-      for (const command of [CommandIDs.check, CommandIDs.tagExport, CommandIDs.exportPackage, CommandIDs.open]) {
+      for (const command of [
+        CommandIDs.check,
+        CommandIDs.rerun,
+        CommandIDs.cancelRerun,
+        CommandIDs.tagExport,
+        CommandIDs.exportPackage,
+        CommandIDs.open
+      ]) {
         palette.addItem({ command, category });
       }
     }

@@ -1,19 +1,14 @@
 /**
  * The "Production checklist" sidebar and the status-bar count: React views of the model.
  */
-import {
-  caretDownIcon,
-  caretRightIcon,
-  infoIcon,
-  LabIcon,
-  ReactWidget,
-  refreshIcon,
-  UseSignal
-} from '@jupyterlab/ui-components';
+import { caretDownIcon, caretRightIcon, LabIcon, ReactWidget, refreshIcon, UseSignal } from '@jupyterlab/ui-components';
 import React from 'react';
 
-import { parseRuleDocs, type ExportReport, type Finding, type RuleInfo, type Severity } from './api';
-import { ChecklistModel, GroupId, IEntry, IEntryGroup, INotebookView, SEVERITIES } from './model';
+import type { ExportReport, RuleInfo, Severity } from './api';
+import { FindingRow } from './findingrow';
+import { ChecklistModel, GroupId, IEntryGroup, INotebookHandle, INotebookView, SEVERITIES } from './model';
+import type { RerunModel } from './rerun';
+import { RerunSection, type IRerunActions } from './rerunview';
 
 const ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">
   <g class="jp-icon3" fill="#616161">
@@ -24,9 +19,7 @@ const ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16"
 
 export const checklistIcon = new LabIcon({ name: 'nbprod:checklist', svgstr: ICON_SVG });
 
-export interface IPanelActions {
-  /** Activate the finding's cell, scroll to it and put the cursor at its line. */
-  reveal(finding: Finding): void;
+export interface IPanelActions extends IRerunActions {
   check(): void;
 }
 
@@ -36,6 +29,7 @@ export class ChecklistPanel extends ReactWidget {
 
   constructor(
     private readonly _model: ChecklistModel,
+    private readonly _rerun: RerunModel,
     actions: IPanelActions
   ) {
     super();
@@ -46,6 +40,8 @@ export class ChecklistPanel extends ReactWidget {
     this._controls = {
       reveal: finding => actions.reveal(finding),
       check: () => actions.check(),
+      rerun: () => actions.rerun(),
+      cancelRerun: () => actions.cancelRerun(),
       toggleGroup: id => _model.toggleGroup(id),
       setSeverityShown: (severity, shown) => _model.setSeverityShown(severity, shown)
     };
@@ -60,7 +56,15 @@ export class ChecklistPanel extends ReactWidget {
         // another notebook's re-check does not concern the sidebar
         shouldUpdate={(_, handle) => handle === null || handle === model.active}
       >
-        {() => <Checklist view={model.view()} rules={model.rules} controls={controls} />}
+        {() => (
+          <Checklist
+            view={model.view()}
+            handle={model.active}
+            rerun={this._rerun}
+            rules={model.rules}
+            controls={controls}
+          />
+        )}
       </UseSignal>
     );
   }
@@ -93,7 +97,19 @@ function plural(n: number, [one, many]: [string, string]): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-function Checklist({ view, rules, controls }: { view: INotebookView | null; rules: Rules; controls: IControls }) {
+function Checklist({
+  view,
+  handle,
+  rerun,
+  rules,
+  controls
+}: {
+  view: INotebookView | null;
+  handle: INotebookHandle | null;
+  rerun: RerunModel;
+  rules: Rules;
+  controls: IControls;
+}) {
   return (
     <div
       className="nbprod-checklist"
@@ -113,16 +129,29 @@ function Checklist({ view, rules, controls }: { view: INotebookView | null; rule
           <refreshIcon.react tag="span" />
         </button>
       </header>
-      {view === null ? (
+      {view === null || handle === null ? (
         <p className="nbprod-empty">Open a notebook to see its production checklist.</p>
       ) : (
-        <NotebookChecklist view={view} rules={rules} controls={controls} />
+        <NotebookChecklist view={view} rules={rules} controls={controls}>
+          <RerunSection handle={handle} rerun={rerun} rules={rules} actions={controls} />
+        </NotebookChecklist>
       )}
     </div>
   );
 }
 
-function NotebookChecklist({ view, rules, controls }: { view: INotebookView; rules: Rules; controls: IControls }) {
+/** `children`: the fresh-kernel run, shown under the notebook's name, above the checks. */
+function NotebookChecklist({
+  view,
+  rules,
+  controls,
+  children
+}: {
+  view: INotebookView;
+  rules: Rules;
+  controls: IControls;
+  children: React.ReactNode;
+}) {
   const { executed, stale, deletedAfterRun } = view.session;
   return (
     <>
@@ -132,6 +161,7 @@ function NotebookChecklist({ view, rules, controls }: { view: INotebookView; rul
         </span>
         <span className="nbprod-status">{STATUS_TEXT[view.status]}</span>
       </div>
+      {children}
       {!view.loaded ? (
         // nothing until the first result for this notebook: no count from a half-loaded notebook
         <div className="nbprod-checking" role="status">
@@ -244,125 +274,6 @@ const GroupSection = React.memo(function GroupSection({
     </section>
   );
 });
-
-/**
- * One finding: the rule (code and name), where, and the message on one line; the
- * disclosure shows the whole message and why the rule matters, from the rule docs.
- */
-const FindingRow = React.memo(function FindingRow({
-  entry,
-  rule,
-  controls
-}: {
-  entry: IEntry;
-  rule: RuleInfo | undefined;
-  controls: IControls;
-}) {
-  const [open, setOpen] = React.useState(false);
-  const { finding, cellNumber, live, notebook: notebookScope } = entry;
-  const where = notebookScope ? 'notebook' : `cell ${cellNumber}:${finding.line}`;
-  // a notebook finding still names a cell: where to start fixing it (else the row explains)
-  const canJump = cellNumber > 0;
-  const activate = canJump ? () => controls.reveal(finding) : () => setOpen(!open);
-  const detailsId = `nbprod-docs-${entry.key.replace(/[^A-Za-z0-9_-]/g, '_')}`;
-  return (
-    <li
-      className={`nbprod-finding nbprod-severity-${finding.severity}`}
-      data-code={finding.code}
-      data-cell={cellNumber}
-      data-cell-id={finding.cell_id ?? ''}
-      data-scope={notebookScope ? 'notebook' : 'cell'}
-      data-expanded={open ? 'true' : 'false'}
-    >
-      <div className="nbprod-finding-row">
-        <div
-          className="nbprod-finding-main"
-          role="button"
-          tabIndex={0}
-          title={`${finding.message}\n\n${canJump ? `Go to cell ${cellNumber}` : 'Click for details'}`}
-          onClick={activate}
-          onKeyDown={event => {
-            if (event.key === 'Enter' || event.key === ' ') {
-              event.preventDefault();
-              activate();
-            }
-          }}
-        >
-          <div className="nbprod-finding-head">
-            <span className="nbprod-severity-dot" title={finding.severity} />
-            <span className="nbprod-code">{finding.code}</span>
-            <span className="nbprod-rule-name">{finding.name}</span>
-            <span className="nbprod-where">
-              {live && (
-                <span className="nbprod-live" title="Seen in this kernel session, not in the file">
-                  live
-                </span>
-              )}
-              {where}
-            </span>
-          </div>
-          <div className="nbprod-message">
-            <InlineCode text={finding.message} />
-          </div>
-        </div>
-        <button
-          className="nbprod-info-button"
-          aria-expanded={open}
-          aria-controls={detailsId}
-          title={open ? 'Hide the explanation' : `Why is ${finding.name} a problem?`}
-          onClick={() => setOpen(!open)}
-        >
-          <infoIcon.react tag="span" />
-        </button>
-      </div>
-      {open && <RuleDocs id={detailsId} finding={finding} rule={rule} live={live} />}
-    </li>
-  );
-});
-
-/** The sections of the rule's documentation a reader needs next to a finding. */
-const DOC_SECTIONS = ['Why is this bad?', 'Use instead'];
-
-function RuleDocs({ id, finding, rule, live }: { id: string; finding: Finding; rule?: RuleInfo; live: boolean }) {
-  const sections = React.useMemo(() => parseRuleDocs(rule?.docs ?? ''), [rule]);
-  return (
-    <div className="nbprod-docs" id={id}>
-      <p className="nbprod-docs-message">
-        <InlineCode text={finding.message} />
-      </p>
-      {live && !rule && (
-        <p>
-          Found by watching this kernel session, not in the saved file: restart the kernel and run the notebook top to
-          bottom to see what the file really does.
-        </p>
-      )}
-      {rule && (
-        <p className="nbprod-docs-summary">
-          <InlineCode text={rule.summary} />
-        </p>
-      )}
-      {DOC_SECTIONS.filter(title => sections.has(title)).map(title => (
-        <section key={title} className="nbprod-docs-section">
-          <h4>{title}</h4>
-          {sections.get(title)!.map((block, k) =>
-            block.kind === 'code' ? (
-              <pre key={k}>{block.text}</pre>
-            ) : (
-              <p key={k}>
-                <InlineCode text={block.text} />
-              </p>
-            )
-          )}
-        </section>
-      ))}
-    </div>
-  );
-}
-
-/** Markdown `code` spans as <code>; everything else as text (never as HTML). */
-function InlineCode({ text }: { text: string }) {
-  return <>{text.split('`').map((part, k) => (k % 2 === 1 ? <code key={k}>{part}</code> : part))}</>;
-}
 
 /** Status bar: the active notebook's finding count; click opens the sidebar. */
 export class ChecklistStatus extends ReactWidget {
