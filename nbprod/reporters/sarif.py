@@ -10,6 +10,10 @@ from typing import Any, TextIO
 from nbprod import __version__
 from nbprod.engine import FileResult
 from nbprod.findings import Severity
+from nbprod.fixes.artifact import file_replacements, load
+from nbprod.fixes.model import Fix
+from nbprod.notebook import NotebookError
+from nbprod.notebook.load import read_regular_file
 from nbprod.reporters import clean_data
 from nbprod.rules.registry import all_rules
 
@@ -27,36 +31,38 @@ def _sarif_dict(results: Sequence[FileResult]) -> dict[str, Any]:
     index = {r.code: i for i, r in enumerate(rules)}
     sarif_results: list[dict[str, Any]] = []
     for result in results:
+        fixes = _Fixes(result.filename)
         for f in result.findings:
-            sarif_results.append(
-                {
-                    "ruleId": f.code,
-                    "ruleIndex": index[f.code],
-                    "level": _LEVEL[f.severity],
-                    "message": {"text": f"cell {f.cell_index + 1}: {f.message}"},
-                    "locations": [
-                        {
-                            "physicalLocation": {
-                                "artifactLocation": {"uri": Path(f.filename).as_posix()},
-                                "region": {
-                                    "startLine": f.line,
-                                    "startColumn": f.column,
-                                    "endLine": f.end_line,
-                                    "endColumn": f.end_column,
-                                },
+            entry: dict[str, Any] = {
+                "ruleId": f.code,
+                "ruleIndex": index[f.code],
+                "level": _LEVEL[f.severity],
+                "message": {"text": f"cell {f.cell_index + 1}: {f.message}"},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": Path(f.filename).as_posix()},
+                            "region": {
+                                "startLine": f.line,
+                                "startColumn": f.column,
+                                "endLine": f.end_line,
+                                "endColumn": f.end_column,
                             },
-                            "logicalLocations": [
-                                {"name": f"cell {f.cell_index + 1}", "kind": "cell"}
-                            ],
-                        }
-                    ],
-                    "properties": {
-                        "cell_index": f.cell_index,
-                        "cell_id": f.cell_id,
-                        "name": f.name,
-                    },
-                }
-            )
+                        },
+                        "logicalLocations": [{"name": f"cell {f.cell_index + 1}", "kind": "cell"}],
+                    }
+                ],
+                "properties": {
+                    "cell_index": f.cell_index,
+                    "cell_id": f.cell_id,
+                    "name": f.name,
+                },
+            }
+            if f.fix is not None:
+                fix = fixes.sarif(Fix.from_json(f.fix))
+                if fix is not None:
+                    entry["fixes"] = [fix]
+            sarif_results.append(entry)
     notifications = [
         {"level": "error", "message": {"text": r.error}, "locations": [
             {"physicalLocation": {"artifactLocation": {"uri": Path(r.filename).as_posix()}}}
@@ -100,6 +106,43 @@ def _sarif_dict(results: Sequence[FileResult]) -> dict[str, Any]:
             }
         ],
     }
+
+
+class _Fixes:
+    """SARIF ``fixes`` for one file's findings: byte replacements in the file as it is now."""
+
+    def __init__(self, filename: str) -> None:
+        self.uri = Path(filename).as_posix()
+        self.text: str | None = None
+        self.data: dict[str, Any] | None = None
+        try:
+            self.text = read_regular_file(Path(filename)).decode("utf-8")
+        except (NotebookError, UnicodeDecodeError):
+            return
+        self.data = load(self.text)
+
+    def sarif(self, fix: Fix) -> dict[str, Any] | None:
+        if self.text is None or self.data is None:
+            return None
+        replacements = file_replacements(self.text, self.data, fix)
+        if not replacements:
+            return None
+        return {
+            "description": {"text": fix.message},
+            "artifactChanges": [
+                {
+                    "artifactLocation": {"uri": self.uri},
+                    "replacements": [
+                        {
+                            "deletedRegion": {"byteOffset": offset, "byteLength": length},
+                            "insertedContent": {"text": text},
+                        }
+                        for offset, length, text in replacements
+                    ],
+                }
+            ],
+            "properties": {"applicability": fix.applicability},
+        }
 
 
 def render(results: Sequence[FileResult], out: TextIO, color: bool) -> None:
