@@ -25,6 +25,9 @@ class FunctionNotExported(Rule):
     function. Turn it on (`extend-select = ["NBP406"]`) once a notebook is on its way
     to a package.
 
+    An exercise template (at least a third of the code cells blank or only comments)
+    is not checked: its functions are stubs for the reader.
+
     ## Why is this bad?
     Code left outside the exported cells will not reach the package: someone will copy
     and rewrite it by hand for production, and the copy drifts from the notebook.
@@ -56,6 +59,8 @@ class FunctionNotExported(Rule):
             code_cell("def check():\n    pass", tags=["test"]),
         ],
         ["x = [i for i in range(3)]\nf = lambda v: v"],
+        # an exercise template: stubs for the reader
+        ["# Import the libraries", "# Load the data", "# Plot it", "def train(model):\n    ..."],
     ]
     invalid = [
         Invalid(["def clean(df):\n    return df.dropna()"], at=[(0, 1, 5)]),
@@ -71,6 +76,8 @@ class FunctionNotExported(Rule):
     ]
 
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
+        if nb.skeleton:
+            return  # an exercise template's functions are stubs for the reader
         for facts in nb.cells:
             if facts.tree is None or _TEST_TAGS.intersection(facts.cell.tags):
                 continue

@@ -14,6 +14,9 @@ class EmptyCell(Rule):
     code cell right under a markdown cell (an exercise's answer slot, run or not), raw
     cells, and tagged cells (an empty `parameters` cell papermill injects after).
 
+    An exercise template (at least a third of the code cells blank or only comments)
+    is not checked: its empty cells are answer slots.
+
     ## Why is this bad?
     Empty cells are leftovers of editing: they add noise to the notebook, its diffs and
     any code exported from it.
@@ -41,6 +44,8 @@ class EmptyCell(Rule):
         # exercises: a question, and an empty cell for the answer
         [markdown_cell("### Step 3. Load the data"), code_cell("", count=None), "x = 1"],
         [markdown_cell("### Step 4. Plot it"), code_cell("", count=7), "y = 2"],
+        # an exercise template: empty cells are answer slots
+        ["import pandas as pd", "# Step 1. Import the dataset", "", "# Step 2. Count the rows", ""],
     ]
     invalid = [
         Invalid(
@@ -55,6 +60,8 @@ class EmptyCell(Rule):
     ]
 
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
+        if nb.skeleton:
+            return  # an exercise template: empty cells are answer slots
         cells = nb.notebook.cells
         for cell in cells:
             if cell.kind not in ("code", "markdown") or cell.source.strip() or cell.tags:

@@ -14,6 +14,9 @@ class ExecutionGaps(Rule):
     with the total number of missing executions, when at least `min-missing` (default
     3) executions are missing: one or two are usually a cell run twice while editing.
 
+    An exercise template (at least a third of the code cells blank or only comments)
+    is not checked: its few counts are stray runs.
+
     ## Why is this bad?
     A skipped count is an execution that is not in the notebook: a cell that was run
     again, edited or deleted: the notebook was not run top to bottom in one kernel, and
@@ -43,6 +46,13 @@ class ExecutionGaps(Rule):
         # a cell re-run once or twice while editing: not worth a warning
         [code_cell("a = 1", count=1), code_cell("b = 2", count=3), code_cell("c = 3", count=5)],
         [code_cell("a = 1", count=2), code_cell("b = 2", count=3)],
+        # an exercise template: one stray count, the rest are slots
+        [
+            code_cell("import pandas as pd", count=434),
+            code_cell("# Step 1", count=None),
+            code_cell("# Step 2", count=None),
+            code_cell("", count=None),
+        ],
     ]
     invalid = [
         Invalid([code_cell("a = 1", count=1), code_cell("b = 2", count=5)], at=[(1, 1)]),
@@ -53,7 +63,7 @@ class ExecutionGaps(Rule):
 
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
         executed = nb.executed
-        if not executed:
+        if not executed or nb.skeleton:  # a template's counts are stray runs
             return
         by_count = sorted(executed, key=lambda c: (c.execution_count or 0, c.index))
         counts = [c.execution_count or 0 for c in by_count]

@@ -17,6 +17,9 @@ class UnexecutedCell(Rule):
     drive, uploading a file, launching a demo UI, and any cell under a markdown cell that
     calls it optional or an alternative ("Option 2: ...").
 
+    An exercise template (at least a third of the code cells blank or only comments)
+    is not checked: its cells are the reader's to write and run.
+
     ## Why is this bad?
     The outputs below were computed without this cell: either it is dead code, or
     "Restart & Run All" will run code that the stored results never saw, and may fail
@@ -61,6 +64,14 @@ class UnexecutedCell(Rule):
             code_cell("# Create a bucket if you don't have one\n!gsutil mb gs://x", count=None),
             code_cell("print(pd.__version__)", count=2),
         ],
+        # an exercise template: the reader is to write and run the cells
+        [
+            code_cell("import torch", count=1),
+            code_cell("# Make X and y", count=None),
+            code_cell("# Split them", count=None),
+            code_cell("model = train(X, y)", count=None),
+            code_cell("# Plot the predictions", count=2),
+        ],
     ]
     invalid = [
         Invalid(
@@ -83,6 +94,8 @@ class UnexecutedCell(Rule):
     ]
 
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
+        if nb.skeleton:
+            return  # an exercise template: the reader is to write and run the cells
         later_executed = False
         for facts in reversed(nb.cells):
             cell = facts.cell
