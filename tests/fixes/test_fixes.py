@@ -1,0 +1,116 @@
+"""Each fix, before and after, on a notebook, through the rounds ``check --fix`` runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from nbprod.fixes.unpinned_install import installed_version
+
+from .notebooks import ERROR, cell, fix, notebook, sources
+
+
+def test_empty_cell_is_deleted() -> None:
+    data = notebook(cell("x = 1"), cell("  \n", count=2), cell("y = x", count=3))
+    result, applied = fix(data, select=("NBP503",))
+    assert sources(data) == ["x = 1", "y = x"]
+    assert [a.code for a in applied] == ["NBP503"] and not result.findings
+
+
+@pytest.mark.parametrize("code", ["NBP107", "NBP502"])
+def test_stored_error_and_large_outputs_are_cleared_keeping_the_count(code: str) -> None:
+    big = {"output_type": "stream", "name": "stdout", "text": "0123456789\n" * 60_000}
+    output = ERROR if code == "NBP107" else big
+    data = notebook(cell("x = 1\nx", count=4, outputs=[output]))
+    result, applied = fix(data, select=(code,))
+    assert data["cells"][0]["outputs"] == [] and data["cells"][0]["execution_count"] == 4
+    assert sources(data) == ["x = 1\nx"]
+    assert [a.code for a in applied] == [code] and not result.findings
+
+
+def test_unseeded_calls_get_the_seed_and_a_new_parameters_cell() -> None:
+    data = notebook(
+        cell("from sklearn.model_selection import train_test_split\nimport numpy as np"),
+        cell("a, b = train_test_split(X)\nrng = np.random.default_rng()", count=2),
+    )
+    result, applied = fix(data, select=("NBP302",))
+    assert sources(data) == [
+        "SEED = 42",
+        "from sklearn.model_selection import train_test_split\nimport numpy as np",
+        "a, b = train_test_split(X, random_state=SEED)\nrng = np.random.default_rng(SEED)",
+    ]
+    new = data["cells"][0]
+    assert new["metadata"] == {"tags": ["parameters"]} and new["id"] == "parameters"
+    assert new["execution_count"] is None and new["outputs"] == []
+    assert len(applied) == 2 and not result.findings
+
+
+def test_the_seed_goes_to_the_existing_parameters_cell_once() -> None:
+    data = notebook(
+        cell("EPOCHS = 3", tags=["parameters"]),
+        cell("from sklearn.cluster import KMeans\nKMeans()\nKMeans(4)", count=2),
+    )
+    fix(data, select=("NBP302",))
+    assert sources(data) == [
+        "EPOCHS = 3\nSEED = 42",
+        "from sklearn.cluster import KMeans\nKMeans(random_state=SEED)\nKMeans(4, random_state=SEED)",
+    ]
+
+
+def test_a_seed_defined_above_is_reused() -> None:
+    data = notebook(cell("SEED = 7\nfrom sklearn.cluster import KMeans"), cell("KMeans()", 2))
+    fix(data, select=("NBP302",))
+    assert sources(data) == ["SEED = 7\nfrom sklearn.cluster import KMeans", "KMeans(random_state=SEED)"]
+
+
+def test_a_draw_from_a_global_generator_has_no_fix() -> None:
+    data = notebook(
+        cell("import numpy as np"),
+        cell("noise = np.random.rand(3)\nmodel.fit(X + noise, y)", count=2),
+    )
+    before = sources(data)
+    result, applied = fix(data, select=("NBP302",))
+    assert sources(data) == before and not applied
+    assert [f.code for f in result.findings] == ["NBP302"] and result.findings[0].fix is None
+
+
+def test_unpinned_install_is_pinned_to_the_installed_version() -> None:
+    version = installed_version("libcst")
+    assert version is not None
+    data = notebook(cell("%pip install -q libcst 'jsonschema[format]'\nimport libcst"))
+    result, applied = fix(data, select=("NBP403",))
+    pinned = installed_version("jsonschema")
+    assert sources(data) == [
+        f"%pip install -q libcst=={version} 'jsonschema[format]=={pinned}'\nimport libcst"
+    ]
+    assert not result.findings and applied[0].message.startswith(f"pin libcst=={version}")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "!pip install libcst surely-not-installed-nbprod-test",  # unknown: no version to pin
+        "!pip install 'libcst>=1'",  # a range: which version is not ours to choose
+        "!conda install -y libcst",  # conda names and versions are not pip's
+    ],
+)
+def test_an_install_that_cannot_be_fully_pinned_has_no_fix(line: str) -> None:
+    data = notebook(cell(line))
+    result, applied = fix(data, select=("NBP403",))
+    assert sources(data) == [line] and not applied
+    assert [f.code for f in result.findings] == ["NBP403"]
+
+
+def test_function_not_exported_tags_the_cell_once() -> None:
+    data = notebook(cell("def f():\n    pass\n\nclass A:\n    pass"))
+    data["cells"][0]["metadata"] = {"collapsed": True}
+    result, applied = fix(data, select=("NBP406",))
+    assert data["cells"][0]["metadata"] == {"collapsed": True, "tags": ["export"]}
+    assert len(applied) == 2 and not result.findings
+
+
+def test_magic_lines_are_kept_byte_for_byte() -> None:
+    source = "%%time\n!echo  'x'  \nfrom sklearn.cluster import KMeans\nKMeans()\n%matplotlib inline"
+    data = notebook(cell(source))
+    fix(data, select=("NBP302",))
+    lines = sources(data)[-1].split("\n")
+    assert lines == [*source.split("\n")[:3], "KMeans(random_state=SEED)", "%matplotlib inline"]
