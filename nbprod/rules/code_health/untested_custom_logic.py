@@ -48,8 +48,10 @@ class UntestedCustomLogic(Rule):
 
     Not reported: model architectures (Keras `Model`/`Layer`, other `torch.nn.Module`s),
     which training exercises and which fail loudly when broken; functions that only
-    compose library calls (`return np.sqrt(mean_squared_error(y, p))`); and training
-    steps that compute a loss on the way (`compute_loss_and_grads`).
+    compose library calls, scaled by constants and fed at most one plain difference of
+    two values, in one expression or a few assignments
+    (`return np.sqrt(mean_squared_error(y, p))`, `return K.sum(K.square(a - b))`); and
+    training steps that compute a loss on the way (`compute_loss_and_grads`).
 
     ## Why is this bad?
     A metric or loss with an off-by-one or a swapped argument does not crash: it
@@ -97,6 +99,15 @@ class UntestedCustomLogic(Rule):
         # a library metric scaled by a constant: nothing of its own to test
         ["def error_score(y, p):\n    return 1 - accuracy_score(y, p)"],
         ["def rmse_loss(y, p):\n    return mean_squared_error(y, p) ** 0.5"],
+        # the textbook error of two values, spelled with library calls, in one or more lines
+        ["def content_loss(base, combination):\n    return K.sum(K.square(combination - base))"],
+        [
+            "def square_loss(t, p):\n    per_sample = tf.square(t - p)\n    return tf.reduce_mean(per_sample)"
+        ],
+        [
+            "def compute_loss(state, x, y):\n    W, b = state\n    pred = model(x, W, b)\n"
+            "    loss = mean_squared_error(y, pred)\n    return loss"
+        ],
         # scikit-learn's estimator checks are tests
         [
             "from sklearn.base import BaseEstimator, TransformerMixin\n"
@@ -124,6 +135,17 @@ class UntestedCustomLogic(Rule):
             at=[(0, 1, 5)],
         ),
         Invalid(["def gap_score(y, p):\n    return f1(y, p) - recall(y, p)"], at=[(0, 1, 5)]),
+        # a hand-written normalisation is logic of its own
+        Invalid(
+            ["def style_loss(s, c):\n    return K.sum(K.square(s - c)) / (4.0 * size**2)"],
+            at=[(0, 1, 5)],
+        ),
+        Invalid(
+            [
+                "def masked_loss(y, p, m):\n    d = y - p\n    return tf.reduce_sum(tf.square(d) * m)"
+            ],
+            at=[(0, 1, 5)],
+        ),
         Invalid(
             ["from sklearn.base import TransformerMixin\nclass Clip(TransformerMixin):\n    pass"],
             at=[(0, 2, 7)],
@@ -206,15 +228,42 @@ def _custom_kind(nb: AnalyzedNotebook, node: ast.stmt) -> str | None:
 
 
 def _delegates(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """`return f(g(y, p))`, `1 - f(y, p)`, `f(y, p) ** 0.5`: library functions composed,
-    scaled by constants at most: no arithmetic of its own to test."""
+    """`return f(g(y, p))`, `1 - f(y, p)`, `f(y, p) ** 0.5`, `K.sum(K.square(a - b))`, or
+    the same spelled over a few assignments: library functions composed, scaled by
+    constants and fed one plain difference of two values at most: nothing of its own to
+    test."""
     body = node.body[1:] if ast.get_docstring(node) is not None else node.body
-    if len(body) != 1 or not isinstance(body[0], ast.Return) or body[0].value is None:
+    if not body or not isinstance(body[-1], ast.Return) or body[-1].value is None:
         return False
-    return _library_expression(body[0].value)
+    values: list[ast.expr] = [body[-1].value]
+    for stmt in body[:-1]:
+        if not isinstance(stmt, ast.Assign) or not all(map(_plain_target, stmt.targets)):
+            return False
+        values.append(stmt.value)
+    if not all(map(_library_expression, values)):
+        return False
+    return sum(1 for value in values for n in ast.walk(value) if _residual(n)) <= 1
+
+
+def _plain_target(target: ast.expr) -> bool:
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return all(isinstance(e, ast.Name) for e in target.elts)
+    return isinstance(target, ast.Name)
+
+
+def _residual(node: ast.AST) -> bool:
+    """`y - p`: the difference of two plain values, as every error measure starts."""
+    return (
+        isinstance(node, ast.BinOp)
+        and isinstance(node.op, (ast.Sub, ast.Add))
+        and isinstance(node.left, ast.Name)
+        and isinstance(node.right, ast.Name)
+    )
 
 
 def _library_expression(node: ast.expr) -> bool:
+    if _residual(node):
+        return True
     if isinstance(node, ast.BinOp):
         constant = (isinstance(node.left, ast.Constant), isinstance(node.right, ast.Constant))
         if constant == (True, False):
@@ -224,6 +273,9 @@ def _library_expression(node: ast.expr) -> bool:
         return False  # arithmetic between values: the function's own logic
     if isinstance(node, ast.UnaryOp):
         return _library_expression(node.operand)
+    if isinstance(node, ast.Call) and _is_dotted(node.func):
+        arguments = [*node.args, *(k.value for k in node.keywords)]
+        return all(_library_expression(a) for a in arguments)
     return all(
         isinstance(n, _DELEGATING) and (not isinstance(n, ast.Call) or _is_dotted(n.func))
         for n in ast.walk(node)
