@@ -174,14 +174,20 @@ def _text_edits(fix: Fix) -> list[Edit]:
 
 
 def _compatible(fixes: Sequence[Fix]) -> list[Fix]:
-    """Fixes in order, skipping any whose edits overlap one already taken."""
+    """Fixes in order, skipping any whose edits overlap one already taken, or that is
+    isolated from one taken."""
     taken: list[Edit] = []
     chosen: list[Fix] = []
+    isolated: set[str] = set()
     for fix in fixes:
+        if fix.isolation in isolated:
+            continue
         if any(_overlap(e, t) for e in fix.edits for t in taken if e != t):
             continue
         chosen.append(fix)
         taken.extend(fix.edits)
+        if fix.isolation is not None:
+            isolated.add(fix.isolation)
     return chosen
 
 

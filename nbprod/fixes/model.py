@@ -72,18 +72,27 @@ class Edit:
 
 @dataclass(frozen=True, slots=True)
 class Fix:
-    """What a fix does (``message``), whether it is safe to apply unseen, and its edits."""
+    """What a fix does (``message``), whether it is safe to apply unseen, and its edits.
+
+    Fixes sharing an ``isolation`` key are never applied together: each was computed
+    without the others (two fixes that each add ``import os`` to their cell), so the
+    next one is recomputed on the result, as ruff isolates fixes.
+    """
 
     message: str
     applicability: Applicability
     edits: tuple[Edit, ...]
+    isolation: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "message": self.message,
             "applicability": self.applicability,
             "edits": [e.to_json() for e in self.edits],
         }
+        if self.isolation is not None:
+            data["isolation"] = self.isolation
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Fix:
@@ -91,4 +100,5 @@ class Fix:
             message=data["message"],
             applicability=data["applicability"],
             edits=tuple(Edit.from_json(e) for e in data["edits"]),
+            isolation=data.get("isolation"),
         )

@@ -9,6 +9,8 @@ from nbprod.fixes import (
     clear_outputs,
     empty_cell,
     function_not_exported,
+    hardcoded_secret,
+    silent_failure,
     unpinned_install,
     unseeded_randomness,
 )
@@ -24,4 +26,6 @@ FIXERS: dict[str, Fixer] = {
     "NBP302": unseeded_randomness.fix,
     "NBP403": unpinned_install.fix,
     "NBP406": function_not_exported.fix,
+    "NBP401": silent_failure.fix,
+    "NBP404": hardcoded_secret.fix,
 }

@@ -42,7 +42,9 @@ def fix(
 
 
 def sources(data: dict[str, Any]) -> list[str]:
-    return [c["source"] if isinstance(c["source"], str) else "".join(c["source"]) for c in data["cells"]]
+    return [
+        c["source"] if isinstance(c["source"], str) else "".join(c["source"]) for c in data["cells"]
+    ]
 
 
 ERROR = {"output_type": "error", "ename": "ValueError", "evalue": "bad", "traceback": ["x"]}

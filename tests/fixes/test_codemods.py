@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from libcst.codemod import CodemodTest
 
+from nbprod.fixes.hardcoded_secret import SecretFromEnvironment
+from nbprod.fixes.silent_failure import ReraiseInHandler
 from nbprod.fixes.unseeded_randomness import AddSeed
 
 
@@ -40,3 +42,51 @@ class AddSeedTest(CodemodTest):
 
     def test_no_call_at_the_position_skips(self) -> None:
         self.assertCodemod("x = 1\n", "x = 1\n", 1, 1, expected_skip=True)
+
+
+class ReraiseInHandlerTest(CodemodTest):
+    TRANSFORM = ReraiseInHandler
+
+    def test_a_bare_except_catches_exception_and_re_raises(self) -> None:
+        before = "try:\n    f()\nexcept:\n    pass\n"
+        after = "try:\n    f()\nexcept Exception:\n    raise\n"
+        self.assertCodemod(before, after, 3, 1)
+
+    def test_logging_stays_and_the_raise_comes_after_it(self) -> None:
+        before = "try:\n    f()\nexcept Exception as e:\n    # say it\n    print(e)\n"
+        after = "try:\n    f()\nexcept Exception as e:\n    # say it\n    print(e)\n    raise\n"
+        self.assertCodemod(before, after, 3, 1)
+
+    def test_comments_on_the_removed_line_move_to_the_raise(self) -> None:
+        before = "for p in ps:\n    try:\n        load(p)\n    except:\n        # skip\n        continue  # bad\n"
+        after = "for p in ps:\n    try:\n        load(p)\n    except Exception:\n        # skip\n        raise  # bad\n"
+        self.assertCodemod(before, after, 4, 5)
+
+    def test_a_one_line_handler(self) -> None:
+        self.assertCodemod("try: f()\nexcept: pass\n", "try: f()\nexcept Exception: raise\n", 2, 1)
+
+
+class SecretFromEnvironmentTest(CodemodTest):
+    TRANSFORM = SecretFromEnvironment
+
+    def test_an_assignment_reads_the_variable_named_after_it(self) -> None:
+        before = '# keys\nwandb_api_key = "3f9a1c0e7b2d"\n'
+        after = '# keys\nimport os\nwandb_api_key = os.environ["WANDB_API_KEY"]\n'
+        self.assertCodemod(before, after, 2, 1)
+
+    def test_a_keyword_argument_without_adding_an_import(self) -> None:
+        before = 'df = reader("TSLA", api_key="AZOBAQ2SK8AC1MUD")\n'
+        after = 'df = reader("TSLA", api_key=os.environ["API_KEY"])\n'
+        self.assertCodemod(before, after, 1, 29, add_import=False)
+
+    def test_a_dict_entry_and_an_attribute(self) -> None:
+        before = 'config = {"password": "hunter2hunter2"}\n'
+        after = 'config = {"password": os.environ["PASSWORD"]}\n'
+        self.assertCodemod(before, after, 1, 11, add_import=False)
+        before = 'client.api_key = "sk-proj-4f9a"\n'
+        after = 'client.api_key = os.environ["API_KEY"]\n'
+        self.assertCodemod(before, after, 1, 18, add_import=False)
+
+    def test_a_secret_with_no_name_is_skipped(self) -> None:
+        before = 'os.environ["HF_TOKEN"] = "hf_AbCdEf"\n'
+        self.assertCodemod(before, before, 1, 26, expected_skip=True)

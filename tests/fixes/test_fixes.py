@@ -59,7 +59,10 @@ def test_the_seed_goes_to_the_existing_parameters_cell_once() -> None:
 def test_a_seed_defined_above_is_reused() -> None:
     data = notebook(cell("SEED = 7\nfrom sklearn.cluster import KMeans"), cell("KMeans()", 2))
     fix(data, select=("NBP302",))
-    assert sources(data) == ["SEED = 7\nfrom sklearn.cluster import KMeans", "KMeans(random_state=SEED)"]
+    assert sources(data) == [
+        "SEED = 7\nfrom sklearn.cluster import KMeans",
+        "KMeans(random_state=SEED)",
+    ]
 
 
 def test_a_draw_from_a_global_generator_has_no_fix() -> None:
@@ -109,8 +112,39 @@ def test_function_not_exported_tags_the_cell_once() -> None:
 
 
 def test_magic_lines_are_kept_byte_for_byte() -> None:
-    source = "%%time\n!echo  'x'  \nfrom sklearn.cluster import KMeans\nKMeans()\n%matplotlib inline"
+    source = (
+        "%%time\n!echo  'x'  \nfrom sklearn.cluster import KMeans\nKMeans()\n%matplotlib inline"
+    )
     data = notebook(cell(source))
     fix(data, select=("NBP302",))
     lines = sources(data)[-1].split("\n")
     assert lines == [*source.split("\n")[:3], "KMeans(random_state=SEED)", "%matplotlib inline"]
+
+
+def test_silent_failure_is_fixed_only_with_unsafe_fixes() -> None:
+    data = notebook(cell("try:\n    f()\nexcept:\n    pass"))
+    result, applied = fix(data, select=("NBP401",))
+    assert not applied and result.findings[0].fix is not None
+    assert result.findings[0].fix["applicability"] == "unsafe"
+    result, applied = fix(data, select=("NBP401",), unsafe=True)
+    assert sources(data) == ["try:\n    f()\nexcept Exception:\n    raise"]
+    assert [a.code for a in applied] == ["NBP401"] and not result.findings
+
+
+def test_a_blanket_warnings_filter_has_no_fix() -> None:
+    data = notebook(cell("import warnings\nwarnings.filterwarnings('ignore')"))
+    result, applied = fix(data, select=("NBP401",), unsafe=True)
+    assert not applied and result.findings[0].fix is None
+
+
+def test_hardcoded_secret_reads_the_environment_and_imports_os_once() -> None:
+    data = notebook(
+        cell('WANDB_API_KEY = "3f9a1c0e7b2d4f6a8c1e5b7d9f0a2c4e6b8d0f1a"'),
+        cell('s3 = boto3.client("s3", aws_access_key_id="AKIAZ3MSJV4WWNKSHS4F")', count=2),
+    )
+    result, applied = fix(data, select=("NBP404",), unsafe=True)
+    assert sources(data) == [
+        'import os\nWANDB_API_KEY = os.environ["WANDB_API_KEY"]',
+        's3 = boto3.client("s3", aws_access_key_id=os.environ["AWS_ACCESS_KEY_ID"])',
+    ]
+    assert "revoke" in applied[0].message and not result.findings
