@@ -100,6 +100,18 @@ _IMMUTABLE = re.compile(
     r"|github\.com/[^/]+/[^/]+/releases/download/(?!latest/)|tfhub\.dev/.+/\d+/?$)",
     re.I,
 )
+# Archives of canonical benchmark data sets, frozen since their publication (MNIST,
+# CIFAR, UCI, Oxford VGG, Keras' and TensorFlow's tutorial mirrors): a checksum adds little.
+_FROZEN_ARCHIVES = re.compile(
+    r"^(?:yann\.lecun\.com/exdb/|azureopendatastorage\.blob\.core\.windows\.net/mnist/"
+    r"|www\.cs\.toronto\.edu/~kriz/|archive\.ics\.uci\.edu/ml/machine-learning-databases/"
+    r"|(?:www\.)?robots\.ox\.ac\.uk/~vgg/data/|s3\.amazonaws\.com/keras-datasets/"
+    r"|storage\.googleapis\.com/(?:download\.tensorflow\.org/data/|tensorflow/tf-keras-datasets/)"
+    r"|download\.tensorflow\.org/data/|images\.cocodataset\.org/(?:zips|annotations)/)",
+    re.I,
+)
+# A release named by its year or years: `train2017.zip`, `VOC2012`, `climate_2009_2016`.
+_YEAR_RELEASE = re.compile(r"(?<![0-9])(?:19|20)\d\d(?![0-9])")
 _CHECKSUM_COMMANDS = re.compile(r"\b(?:md5sum|sha\d*sum|shasum|cksum|b2sum)\b")
 _URL_TOKEN = re.compile(r"""(?:https?|ftp)://[^\s'"<>|;&]+""")
 _SHELL_CELLS = frozenset({"bash", "sh", "script", "system"})
@@ -114,9 +126,11 @@ class RemoteDataUnpinned(Rule):
     `pooch.retrieve(url, None)`, and `!wget` / `!curl -O` shell lines. `requests.get` and `urlopen` count only for URLs of
     data files (`.csv`, `.zip`, `.parquet`, ...), since they mostly call web APIs. A URL
     counts as pinned when it names a commit SHA, a version (`v1.2`, `/1.0.0/`, `_v1`, a
-    release tag, a dated snapshot) or a `?version=`/`?rev=` query, unless it also names a
-    moving branch (`master`, `main`, `latest`); Zenodo, DOI, Web Archive, GitHub release
-    and versioned TF Hub downloads are immutable. A checksum anywhere in the notebook (`hashlib`,
+    release tag, a dated snapshot, a file named by its year like `train2017.zip`) or a
+    `?version=`/`?rev=` query, unless it also names a moving branch (`master`, `main`,
+    `latest`); Zenodo, DOI, Web Archive, GitHub release and versioned TF Hub downloads
+    are immutable, and so are the archives of canonical benchmark data sets (MNIST,
+    CIFAR, UCI, Oxford VGG, COCO, Keras' and TensorFlow's data set mirrors). A checksum anywhere in the notebook (`hashlib`,
     `sha256sum`) counts as pinning its downloads. Code, web pages, software (packages,
     installers, repository archives) and single pictures are not data and are skipped;
     so are URLs built at run time.
@@ -159,6 +173,13 @@ class RemoteDataUnpinned(Rule):
         [
             "from tensorflow import keras\np = keras.utils.get_file(origin='https://example.org/aclImdb_v1.tar.gz')"
         ],
+        # canonical benchmark archives, and releases named by their year
+        [
+            "from tensorflow import keras\n"
+            "p = keras.utils.get_file('s.txt', 'https://storage.googleapis.com/download.tensorflow.org/data/shakespeare.txt')",
+            "!wget http://www.robots.ox.ac.uk/~vgg/data/pets/data/annotations.tar.gz",
+            "!wget https://example.org/coco/train2017.zip\n!wget https://example.org/jena_climate_2009_2016.csv.zip",
+        ],
         # a picture for a demo, a script, a web page, an API call
         [
             "import keras, requests\nimg = keras.utils.get_file('cat.jpg', origin='https://example.org/cat.jpg')\n"
@@ -184,7 +205,7 @@ class RemoteDataUnpinned(Rule):
             [
                 "import pandas as pd\nurl = 'https://raw.githubusercontent.com/justmarkham/DAT8/master/data/chipotle.tsv'",
                 "chipo = pd.read_csv(url, sep='\\t')",
-                "iris = pd.read_csv('https://archive.ics.uci.edu/ml/machine-learning-databases/iris/iris.data')",
+                "iris = pd.read_csv('https://example.edu/ml/machine-learning-databases/iris/iris.data')",
             ],
             at=[(1, 1, 21), (2, 1, 20)],
         ),
@@ -199,7 +220,7 @@ class RemoteDataUnpinned(Rule):
         ),
         Invalid(
             [
-                "!wget http://www.robots.ox.ac.uk/~vgg/data/pets/data/images.tar.gz\n!tar -xf images.tar.gz",
+                "!wget http://www.example.ac.uk/~lab/data/pets/data/images.tar.gz\n!tar -xf images.tar.gz",
                 "!curl -O https://example.org/aclImdb.tar.gz",
                 "%%bash\ncd data\ncurl -sL https://example.org/x.tgz | tar xz",
                 "!curl https://example.org/status.json",
@@ -281,7 +302,10 @@ def _pinned(url: str) -> bool:
     segments = [s for s in parts.path.split("/") if s]
     if any(s.lower() in _MOVING for s in segments):
         return False
-    if _IMMUTABLE.match(parts.netloc + parts.path):
+    where = parts.netloc + parts.path
+    if _IMMUTABLE.match(where) or _FROZEN_ARCHIVES.match(where):
+        return True
+    if segments and _YEAR_RELEASE.search(segments[-1]):
         return True
     for key, value in parse_qsl(parts.query):
         if key.lower() in _PIN_QUERY and value.lower() not in _MOVING:
