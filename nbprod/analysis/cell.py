@@ -31,6 +31,7 @@ class NameRef:
     column: int
     end_column: int
     owner: str | None = None  # top-level def/class whose body reads it (deferred read)
+    method: str | None = None  # the method of a top-level class whose body reads it
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,6 +305,7 @@ class _Collector(ast.NodeVisitor):
         self.module = _Scope("module", None)
         self.scope = self.module
         self.owner: str | None = None  # top-level def/class being visited
+        self.method: str | None = None  # method of the top-level class being visited
         self.plain = facts.masked is None and facts.cell.source.isascii()
         self.depth = 0
 
@@ -346,9 +348,9 @@ class _Collector(ast.NodeVisitor):
         if self.plain:  # ASCII, unmasked: ast columns are the user's columns
             col = node.col_offset
             end = node.end_col_offset if node.end_col_offset is not None else col
-            return NameRef(name, node.lineno, col + 1, end + 1, self.owner)
+            return NameRef(name, node.lineno, col + 1, end + 1, self.owner, self.method)
         line, col, _, end_col = self.facts.position(node)
-        return NameRef(name, line, col, end_col, self.owner)
+        return NameRef(name, line, col, end_col, self.owner, self.method)
 
     def _bind(self, name: str, node: ast.AST, kind: BindingKind) -> None:
         scope = self.scope
@@ -565,15 +567,17 @@ class _Collector(ast.NodeVisitor):
         self._visit_arguments_defaults(node.args)
         for annotation in _annotations(node):
             self.visit(annotation)
-        outer_owner = self.owner
+        outer_owner, outer_method = self.owner, self.method
         if self.scope is self.module:
             self.owner = node.name
+        elif self.scope.kind == "class" and self.scope.parent is self.module:
+            self.method = node.name
         scope = self._push("function")
         self._bind_arguments(node.args)
         for stmt in node.body:
             self.visit(stmt)
         self._pop(scope)
-        self.owner = outer_owner
+        self.owner, self.method = outer_owner, outer_method
         self._bind(node.name, node, "def")
 
     visit_AsyncFunctionDef = visit_FunctionDef

@@ -184,13 +184,22 @@ class AnalyzedNotebook:
         return uses
 
     def _body_reads(self, function: str, position: int) -> list[NameRef]:
-        """The deferred reads of the definition of ``function`` visible at ``position``."""
+        """The deferred reads of the definition of ``function`` visible at ``position``;
+        of a class, those its construction runs (other methods run when called, later)."""
         visible = [
-            f for f, b in self.definitions.get(function, ()) if self.position_of(f) <= position
+            (f, b) for f, b in self.definitions.get(function, ()) if self.position_of(f) <= position
         ]
         if not visible:
             return []
-        return visible[-1].deferred.get(function, [])
+        facts, binding = visible[-1]
+        reads = facts.deferred.get(function, [])
+        if binding.kind == "class":
+            return [r for r in reads if r.method is None or r.method in _CONSTRUCTION]
+        return reads
+
+
+# Methods that run when a class is instantiated.
+_CONSTRUCTION = frozenset({"__init__", "__new__", "__post_init__", "__init_subclass__"})
 
 
 def _slot(source: str) -> bool:

@@ -42,6 +42,14 @@ class UseBeforeDefinition(Rule):
         ["squares = [n * n for n in range(5)]"],
         ["class Model:\n    size = 3\n    double = size * 2", "Model()"],
         ["print(max([1, 2]))", "max = 3"],  # the builtin exists before the later cell shadows it
+        # constructing an object runs `__init__`; its other methods read their names when called
+        [
+            "class Model:\n    def __init__(self):\n        self.k = 1\n"
+            "    def predict(self, x):\n        return F.relu(x)",
+            "m = Model()",
+            "import torch.nn.functional as F",
+            "m.predict(1)",
+        ],
     ]
     invalid = [
         Invalid(["print(df.shape)", "df = load()"], at=[(0, 1, 7)]),
@@ -49,6 +57,10 @@ class UseBeforeDefinition(Rule):
         Invalid(
             ["def keep(x):\n    return x > threshold", "keep(1.0)", "threshold = 0.5"],
             at=[(1, 1, 1)],
+        ),
+        Invalid(
+            ["class Model:\n    def __init__(self):\n        self.k = K", "m = Model()", "K = 3"],
+            at=[(1, 1, 5)],
         ),
         Invalid(
             [code_cell("model.fit(X)", count=2), code_cell("model = make()\nX = [[1]]", count=1)],
