@@ -21,8 +21,10 @@ class OutOfOrderExecution(Rule):
     a notebook whose counts are all 0 and that stores no output was generated, not run,
     and is left alone.
     Cells that cannot change the kernel's state are left out: empty cells, shell
-    commands, and cells that only display (`df.head()`, `print(x)`, `display(HTML(...))`,
-    `plt.show()`).
+    commands, cell magics that run outside Python or only render (`%%bash`,
+    `%%writefile`, `%%sql` without a target, `%%html`), imports, and cells that only
+    display or compute a value they show (`df.head()`, `df.groupby("k").mean()`,
+    `print(x)`, `display(HTML(...))`, `plt.show()`; not with `inplace=True`).
 
     ## Why is this bad?
     The stored outputs were produced by a different order than the one a reader (or
@@ -61,6 +63,15 @@ class OutOfOrderExecution(Rule):
             code_cell("b = 2", count=None),
             code_cell("print(a)", count=9),
         ],
+        # imports, a derived table on display, %%writefile and %%bash hold no state of their own
+        [
+            code_cell("import torch\nprint(torch.__version__)", count=6),
+            code_cell("df = load()", count=10),
+            code_cell("df.groupby('k').mean().sort_values('v')", count=15),
+            code_cell("%%writefile train.yaml\nepochs: 3", count=12),
+            code_cell("%%bash\necho $PROJECT", count=11),
+            code_cell("b = df.shape", count=13),
+        ],
     ]
     invalid = [
         Invalid(
@@ -89,6 +100,15 @@ class OutOfOrderExecution(Rule):
             at=[(0, 1)],
         ),
         Invalid([code_cell("a = 1", count=1), code_cell("b = 2", count=1)], at=[(1, 1)]),
+        # in place: the same method now changes the object
+        Invalid(
+            [
+                code_cell("df = load()", count=1),
+                code_cell("df.dropna(inplace=True)", count=5),
+                code_cell("b = df.shape", count=2),
+            ],
+            at=[(1, 1)],
+        ),
         # a call that may change an object is state, even inside print
         Invalid(
             [
@@ -154,22 +174,42 @@ _DISPLAY_CALLS = frozenset(
     {"print", "display", "HTML", "Image", "Markdown", "Latex", "Video", "Audio", "SVG",
      "JSON", "IFrame", "plt.show", "pprint", "len", "type", "repr", "str"}
 )  # fmt: skip
-# Methods that only look at an object (`df.head()`, `model.summary()`).
+# Methods that only look at an object (`df.head()`, `model.summary()`) or compute a new
+# value from it without changing it (`df.groupby("k").mean()`), unless `inplace=True`.
 _LOOKING_METHODS = frozenset(
     {"head", "tail", "describe", "info", "sample", "plot", "hist", "show", "summary",
-     "value_counts", "nunique", "unique", "isnull", "isna", "sum", "mean", "count", "max",
-     "min", "std", "corr", "to_string"}
+     "value_counts", "nunique", "unique", "isnull", "isna", "notna", "notnull", "sum", "mean",
+     "count", "max", "min", "std", "var", "median", "quantile", "corr", "cov", "to_string",
+     "groupby", "agg", "aggregate", "sort_values", "sort_index", "nlargest", "nsmallest",
+     "idxmax", "idxmin", "round", "abs", "cumsum", "diff", "pct_change", "query", "filter",
+     "pivot_table", "crosstab", "resample", "rolling", "drop_duplicates", "duplicated",
+     "dropna", "fillna", "reset_index", "set_index", "drop", "rename", "astype", "isin",
+     "between", "select_dtypes", "memory_usage", "any", "all", "keys", "items", "to_frame",
+     "transpose", "melt", "pivot", "stack", "unstack", "size", "first", "last", "get"}
+)  # fmt: skip
+# Cell magics whose cell runs outside the kernel's Python namespace or only renders.
+_STATELESS_CELL_MAGICS = frozenset(
+    {"bash", "sh", "script", "system", "writefile", "file", "html", "HTML", "javascript",
+     "js", "markdown", "latex", "svg", "sql", "bigquery", "perl", "ruby"}
 )  # fmt: skip
 
 
 def _stateless(facts: CellFacts) -> bool:
-    """Whether a cell cannot change the kernel's state: empty, shell lines, or displays."""
+    """Whether running a cell again, or earlier, leaves the kernel as it was: empty cells,
+    shell commands and state-free cell magics (`%%bash`, `%%writefile`, `%%sql` without
+    a target), displays, and imports (re-importing binds the same modules)."""
+    magics_ok = all(
+        m.kind in ("shell", "help") or (m.kind == "cell" and m.name in _STATELESS_CELL_MAGICS)
+        for m in facts.magics
+    )
+    if not magics_ok or any(m.target is not None for m in facts.magics):
+        return False
     if facts.tree is None:
-        return not facts.cell.source.strip()
-    if facts.bindings or any(m.kind not in ("shell", "help") for m in facts.magics):
+        return not facts.cell.source.strip() or (not facts.python and bool(facts.magics))
+    if any(b.kind != "import" for b in facts.bindings):
         return False
     for stmt in facts.tree.body:
-        if isinstance(stmt, ast.Pass):
+        if isinstance(stmt, (ast.Pass, ast.Import, ast.ImportFrom)):
             continue
         if not isinstance(stmt, ast.Expr):
             return False
@@ -189,7 +229,13 @@ def _written_by_a_tool(nb: AnalyzedNotebook) -> bool:
 def _only_looks(call: ast.Call) -> bool:
     if dotted_name(call.func) in _DISPLAY_CALLS:
         return True
+    if any(k.arg == "inplace" and not _is_false(k.value) for k in call.keywords):
+        return False
     return isinstance(call.func, ast.Attribute) and call.func.attr in _LOOKING_METHODS
+
+
+def _is_false(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value in (False, None)
 
 
 def _cells(numbers: list[int]) -> str:
