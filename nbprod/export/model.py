@@ -157,6 +157,9 @@ class Namespace:
     owners: dict[str, str] = field(default_factory=dict)  # package-level name -> module
     config: frozenset[str] = frozenset()
     lifted: list[Lifted] = field(default_factory=list)
+    # functions that read notebook values at run time -> {parameter: what calls pass}
+    implicit: dict[str, dict[str, str]] = field(default_factory=dict)
+    positional: dict[str, tuple[str, ...]] = field(default_factory=dict)  # their positional params
 
     def resolved(self, name: str) -> bool:
         return name in self.aliases or name in self.owners or name in self.config

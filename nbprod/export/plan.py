@@ -33,7 +33,7 @@ from nbprod.export.mutations import Mutation, find_mutations
 from nbprod.export.naming import cell_name, heading_above, slugify, unique
 from nbprod.export.plan_tests import plan_tests
 from nbprod.export.readme import readme_from
-from nbprod.export.scope import CellScope
+from nbprod.export.scope import CellScope, Use
 from nbprod.export.select import Role, default_module
 from nbprod.export.statements import (
     bound_in,
@@ -43,6 +43,7 @@ from nbprod.export.statements import (
     statement_name,
 )
 from nbprod.export.transforms import Annotate, ConfigFromParameters, LiftCellToFunction, ReadConfig
+from nbprod.export.transforms.pass_arguments import pass_arguments
 from nbprod.notebook.model import Notebook
 
 
@@ -114,6 +115,7 @@ class _Planner:
         for info in live:
             if info.position not in self.refused:
                 self._guard(info, self._check_copied, parts[info.position])
+        self._propagate_arguments(live, parts)
         for info in live:
             if info.position not in self.refused:
                 self._guard(info, self._add_units, parts[info.position])
@@ -254,6 +256,10 @@ class _Planner:
                     f"exported; tag cell {number} 'export'",
                     use.line,
                 )
+            if binder is not None and self._as_argument(
+                info.parsed.module.body[use.statement], use
+            ):
+                continue
             if _in_header(info.parsed.module.body[use.statement], use.node):
                 where = (
                     f"cell {binder.cell.number} computes at run time"
@@ -275,6 +281,64 @@ class _Planner:
                 f"'{owner}' reads '{use.name}', which {where}; pass it as a parameter", use.line
             )
 
+    def _as_argument(self, stmt: cst.BaseStatement, use: Use) -> bool:
+        """Whether a top-level def's read of a run-time value can become an argument its
+        callers pass (:class:`PassArguments`). A read in the body always can: a call site
+        sees the value the body would have read. A default only when the name is bound
+        once in the notebook: the value kept at definition is then the value at any call."""
+        if not isinstance(stmt, cst.FunctionDef) or use.name in self.ns.config:
+            return False
+        if _in_header(stmt, use.node):
+            param = _defaulted(stmt, use.node)
+            bindings = sum(
+                len(i.scope.bindings.get(use.name, ())) for i in self.infos if i.scope is not None
+            )
+            if param is None or bindings != 1:
+                return False
+        elif use.deferred:
+            param = use.name
+        else:
+            return False
+        function = stmt.name.value
+        self.ns.implicit.setdefault(function, {})[param] = use.name
+        params = stmt.params
+        self.ns.positional[function] = tuple(
+            p.name.value for p in [*params.posonly_params, *params.params]
+        )
+        return True
+
+    def _propagate_arguments(self, live: Sequence[CellInfo], parts: dict[int, _Parts]) -> None:
+        """A copied def that calls one taking run-time values reads them too, at call time:
+        it takes them as arguments as well (until no more change)."""
+        calls: dict[str, set[str]] = {}
+        for info in live:
+            if info.position in self.refused:
+                continue
+            assert info.parsed is not None
+            for index in parts[info.position].hoisted:
+                stmt = info.parsed.module.body[index]
+                if isinstance(stmt, cst.FunctionDef):
+                    finder = _CalledNames()
+                    stmt.body.visit(finder)
+                    calls[stmt.name.value] = finder.names
+                    params = stmt.params
+                    self.ns.positional.setdefault(
+                        stmt.name.value,
+                        tuple(p.name.value for p in [*params.posonly_params, *params.params]),
+                    )
+        changed = True
+        while changed:
+            changed = False
+            for caller, callees in calls.items():
+                wanted = self.ns.implicit.get(caller, {})
+                for callee in callees & set(self.ns.implicit) - {caller}:
+                    for expr in self.ns.implicit[callee].values():
+                        if expr not in wanted:
+                            wanted[expr] = expr
+                            changed = True
+                if wanted:
+                    self.ns.implicit[caller] = wanted
+
     # -- units -------------------------------------------------------------------
 
     def _add_units(self, info: CellInfo, parts: _Parts) -> None:
@@ -285,9 +349,10 @@ class _Planner:
         units: list[Unit] = []
         if parts.hoisted:
             header = module.header if parts.hoisted[0] == 0 else ()
-            code = module.with_changes(
+            copied = module.with_changes(
                 body=[module.body[i] for i in parts.hoisted], header=header
-            ).code
+            )
+            code = pass_arguments(copied, self.ns.implicit, self.ns.positional).code
             names = [n for n, _ in hoisted_names(info.full, parts.hoisted)]
             defs = {
                 stmt.name.value
@@ -317,6 +382,11 @@ class _Planner:
         lifted = module.with_changes(body=[module.body[i] for i in parts.lifted], header=header)
         assert isinstance(info.scope, CellScope)  # exported cells are parsed with libcst
         free = info.scope.free_names(statements=set(parts.lifted))
+        added: list[str] = []
+        if any(n in self.ns.implicit for n in free):
+            lifted = pass_arguments(lifted, self.ns.implicit, self.ns.positional)
+            before, free = free, CellScope(lifted).free_names()
+            added = [n for n in free if n not in before]
         bound = bound_in(info.full, parts.lifted)
         for name, line in bound.items():
             if name in self.ns.config:
@@ -331,6 +401,12 @@ class _Planner:
         name = self._function_name(info, role)
         changed = self._returned_objects(info, parts, params, name)
         for param in params:
+            if param in added:
+                self.plan.notes.append(
+                    f"cell {info.cell.number}: '{param}' becomes a parameter: a function the "
+                    "cell calls read it from the notebook, and now takes it as an argument"
+                )
+                continue
             note = self._parameter_note(info, param, set(parts.lifted))
             if note is not None:
                 self.plan.notes.append(note)
@@ -513,6 +589,15 @@ def _defines(info: CellInfo, name: str) -> bool:
     )
 
 
+def _defaulted(stmt: cst.FunctionDef, node: cst.CSTNode) -> str | None:
+    """The parameter whose default is exactly ``node`` (``device=device``)."""
+    params = stmt.params
+    for param in [*params.posonly_params, *params.params, *params.kwonly_params]:
+        if param.default is node:
+            return param.name.value
+    return None
+
+
 def _in_header(stmt: cst.BaseStatement, node: cst.CSTNode) -> bool:
     """Whether ``node`` is read when ``stmt`` (a def or class) runs: a base, decorator or default."""
     parts: list[cst.CSTNode] = []
@@ -536,3 +621,14 @@ class _NodeFinder(cst.CSTVisitor):
     def on_visit(self, node: cst.CSTNode) -> bool:
         self.found = self.found or node is self.node
         return not self.found
+
+
+class _CalledNames(cst.CSTVisitor):
+    """Plain names called in a function body (``f(...)``)."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name):
+            self.names.add(node.func.value)

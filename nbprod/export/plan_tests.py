@@ -18,6 +18,7 @@ from nbprod.export.model import ExportPlan, ExportRefused, Namespace, Refusal, T
 from nbprod.export.naming import cell_name, heading_above, slugify, unique
 from nbprod.export.scope import CellScope, LightScope
 from nbprod.export.transforms import Annotate, AssertRecordedResult, LiftCellToFunction, ReadConfig
+from nbprod.export.transforms.pass_arguments import pass_arguments
 from nbprod.export.types import recorded_value
 from nbprod.notebook.model import Notebook
 
@@ -98,10 +99,14 @@ def _as_test(
 ) -> str:
     assert info.parsed is not None and info.scope is not None
     module = info.parsed.module
-    free = [n for n in info.scope.free_names() if not ns.resolved(n)]
+    free = info.scope.free_names()
     lines = {u.name: u.line for u in reversed(info.full.uses) if u.free}
-    prelude = _prelude(free, info.position, ns, lines)
     body = [s for s in module.body if not _is_import(s)]
+    if any(n in ns.implicit for n in free):
+        module = pass_arguments(module.with_changes(body=body), ns.implicit, ns.positional)
+        body, free = list(module.body), CellScope(module).free_names()
+    needed = [n for n in free if not ns.resolved(n)]
+    prelude = _prelude(needed, info.position, ns, lines)
     setup = [cst.parse_statement(line) for line in prelude]
     tree = module.with_changes(body=[*setup, *body])
     if expected is not None:

@@ -240,8 +240,11 @@ def test_regression_tests_from_recorded_results() -> None:
             "cell 2, line 1: assigns the parameter 'SEED'",
         ),
         (
-            [cell("rate = 0.1"), cell("def f(x):\n    return x * rate", ["export"])],
-            "cell 2, line 2: 'f' reads 'rate', which cell 1 computes at run time",
+            [
+                cell("rate = 0.1"),
+                cell("class F:\n    def f(self, x):\n        return x * rate", ["export"]),
+            ],
+            "cell 2, line 3: 'F' reads 'rate', which cell 1 computes at run time",
         ),
         (
             [cell("SEED = 1", ["parameters"]), cell("def f():\n    return SEED", ["export"])],
@@ -512,3 +515,37 @@ def test_a_literal_rebound_by_a_cell_that_is_not_exported_is_not_a_constant() ->
     code = module_code(p)
     assert "\nEPOCHS = 100" not in code  # the notebook's later cells see 5
     assert "(EPOCHS: int) -> Any:" in code
+
+
+def test_a_function_that_reads_a_run_time_global_takes_it_as_an_argument() -> None:
+    p = plan(
+        cell("import numpy as np\ntrain_data = np.zeros((4, 3))", ["export:io:load"]),
+        cell("def build_model():\n    return train_data.shape[1]", ["export"]),
+        cell("width = build_model()", ["export:core:measure"]),
+        cell("assert width == 3 == build_model()", ["test"]),
+    )
+    code = module_code(p)
+    assert "def build_model(*, train_data):" in code
+    assert "def measure(train_data: Any) -> Any:" in code
+    assert "width = build_model(train_data=train_data)" in code
+    tests = render(p).files["tests/test_pkg.py"]
+    assert "train_data = load()\n    width = measure(train_data)\n" in tests
+    assert "assert width == 3 == build_model(train_data=train_data)" in tests
+
+
+def test_a_default_computed_at_run_time_becomes_an_argument_of_each_call() -> None:
+    device = "import torch\ndevice = 'cuda' if torch.cuda.is_available() else 'cpu'"
+    step = "def step(model, device: str = device):\n    return model.to(device)"
+    p = plan(
+        cell(device),
+        cell(step, ["export"]),
+        cell("model = step(make())", ["export:core:train"]),
+        cell("model"),
+    )
+    code = module_code(p)
+    assert "def step(model, device: str):" in code
+    assert "def train(make: Any, device: Any) -> Any:" in code
+    assert "model = step(make(), device=device)" in code
+    # rebound later: calls after it would pass another device than the one the default kept
+    p = plan(cell(device), cell(step, ["export"]), cell("device = 'cpu'"))
+    assert any("'step' reads 'device' when it is defined" in r for r in refusals(p))

@@ -4,6 +4,7 @@ from nbprod.export.transforms.annotate import Annotate
 from nbprod.export.transforms.config_from_parameters import ConfigFromParameters
 from nbprod.export.transforms.hoist_imports import HoistImports
 from nbprod.export.transforms.lift_cell import LiftCellToFunction
+from nbprod.export.transforms.pass_arguments import PassArguments
 from nbprod.export.transforms.read_config import ReadConfig
 from nbprod.export.transforms.regression import AssertRecordedResult
 from nbprod.export.transforms.strip_magics import StripMagics
@@ -14,6 +15,7 @@ __all__ = [
     "ConfigFromParameters",
     "HoistImports",
     "LiftCellToFunction",
+    "PassArguments",
     "ReadConfig",
     "StripMagics",
 ]
