@@ -36,10 +36,13 @@ def test_explain_a_replay_rule_by_code_and_name() -> None:
 
 
 def test_docs_rules_md_documents_them() -> None:
-    committed = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
-    assert committed == rules_markdown()
+    committed = (ROOT / "docs" / "rules.md").read_text(
+        encoding="utf-8"
+    )  # current: tests/test_docs.py
+    generated = rules_markdown()
     for code, name in zip(REPLAY, ("fails-from-scratch", "output-differs", "nondeterministic")):
-        section = committed.split(f"### {code} {name}\n", 1)[1]
+        assert f"### {code} {name}\n" in committed
+        section = generated.split(f"### {code} {name}\n", 1)[1]
         assert (
             section.lstrip()
             .split("\n", 1)[0]
