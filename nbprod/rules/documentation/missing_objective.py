@@ -5,6 +5,7 @@ import re
 from collections.abc import Iterator
 
 from nbprod.analysis import AnalyzedNotebook, CellFacts
+from nbprod.analysis.cell import dotted_name
 from nbprod.findings import ChecklistArea, Finding, Severity
 from nbprod.rules.base import ExampleCell, Invalid, Rule, markdown_cell
 
@@ -17,15 +18,19 @@ _TAG = re.compile(r"<[^>]+>")
 _BARE_URL = re.compile(r"\b(?:https?|ftp)://\S+")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _BOILERPLATE = re.compile(r"copyright|licen[cs]ed under|all rights reserved", re.I)
+_CREDIT = re.compile(r"\bthanks to\b|\backnowledge?ments?\b|\binspired by\b", re.I)
 
 
 class MissingObjective(Rule):
     """## What it does
     Flags a notebook that does not open with its objective: a markdown heading and some
-    text before the first code cell. Some text means at least `min-objective-words` words
-    (default 10, about one sentence) outside headings, links' targets, images and
-    copyright or license notices; code cells holding only comments or blanks do not
-    count as code, and notebooks without code are skipped.
+    text before the first code cell. Some text means at least `min-objective-words`
+    words (default 8, a short sentence) outside headings, links' targets, images,
+    lists of links, credit lines ("thanks to", "inspired by") and copyright or license
+    notices.
+    Code cells holding only comments or blanks do not count as code, nor do setup cells
+    above the title (installs, magics, imports with version or date prints); notebooks
+    without code are skipped.
 
     ## Why is this bad?
     The first item of the production checklist is to frame the problem: what is
@@ -48,7 +53,7 @@ class MissingObjective(Rule):
     scope = "notebook"
     severity = Severity.WARNING
     checklist_item = "Frame the problem: state the objective and the metric first"
-    options = {"min-objective-words": 10}
+    options = {"min-objective-words": 8}
 
     valid = [
         [
@@ -81,6 +86,15 @@ class MissingObjective(Rule):
             ),
             "model = build()",
         ],
+        # a date print above the title; a title and one short sentence
+        [
+            "import datetime\nprint(f'Last updated: {datetime.datetime.now()}')",
+            markdown_cell(
+                "# A quick PyTorch 2.0 tutorial\n\nPyTorch 2.0 is out, and it trains models faster."
+            ),
+            "model = build()",
+        ],
+        [markdown_cell("# Apple Stock\n\nWe are going to use Apple's stock price."), "x = 1"],
     ]
     invalid = [
         Invalid(
@@ -122,6 +136,25 @@ class MissingObjective(Rule):
             ],
             at=[(0, 1)],
         ),
+        # thanks and a list of links state no objective
+        Invalid(
+            [
+                markdown_cell(
+                    "# Regiment\n\nSpecial thanks to: http://chrisalbon.com/ for sharing the dataset and materials."
+                ),
+                "x = 1",
+            ],
+            at=[(0, 1)],
+        ),
+        Invalid(
+            [
+                markdown_cell(
+                    "# Quick intro\n\n* [The official documentation](https://x)\n* [The launch blog post](https://y)"
+                ),
+                "x = 1",
+            ],
+            at=[(0, 1)],
+        ),
     ]
 
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
@@ -157,19 +190,31 @@ class MissingObjective(Rule):
 
 def _setup_only(facts: CellFacts) -> bool:
     """A cell people put above the title: installs and magics (`!pip install`, `%matplotlib`),
-    or printing versions (`import torch; print(torch.__version__)`)."""
+    or imports that print versions or the date (`import torch; print(torch.__version__)`)."""
     if facts.tree is None:
         return False
-    versions = "__version__" in facts.cell.source
+    printed = False
     for stmt in facts.tree.body:
-        if isinstance(stmt, ast.Pass):
-            continue  # a magic or shell line
-        if versions and isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            continue
-        if versions and isinstance(stmt, ast.Expr) and "__version__" in ast.unparse(stmt):
+        if isinstance(stmt, (ast.Pass, ast.Import, ast.ImportFrom)):
+            continue  # a magic or shell line, or an import
+        if isinstance(stmt, ast.Expr) and (
+            "__version__" in ast.unparse(stmt)
+            or (isinstance(stmt.value, ast.Call) and dotted_name(stmt.value.func) == "print")
+        ):
+            printed = True
             continue
         return False
-    return bool(facts.magics) or versions
+    return bool(facts.magics) or printed
+
+
+def _references(lines: list[str]) -> bool:
+    """A list of links: every line that is not blank is a URL with a short label."""
+    filled = [line for line in lines if line.strip()]
+    return bool(filled) and all(
+        (_LINK.search(line) or _BARE_URL.search(line))
+        and len(_WORD.findall(_BARE_URL.sub(" ", _LINK.sub(r"\1", line)))) <= 5
+        for line in filled
+    )
 
 
 def _heading_and_words(markdown: str) -> tuple[bool, int]:
@@ -185,10 +230,10 @@ def _heading_and_words(markdown: str) -> tuple[bool, int]:
                 heading = True
             elif i + 1 < len(lines) and line.strip() and _SETEXT.match(lines[i + 1]):
                 heading = True  # the text line of a setext heading
-            elif not _SETEXT.match(line):
+            elif not _SETEXT.match(line) and not _CREDIT.search(line):
                 prose.append(line)
         text = "\n".join(prose)
-        if _BOILERPLATE.search(text):
+        if _BOILERPLATE.search(text) or _references(prose):
             continue
         text = _BARE_URL.sub(" ", _TAG.sub(" ", _LINK.sub(r"\1", _IMAGE.sub(" ", text))))
         words += len(_WORD.findall(text))
