@@ -82,6 +82,11 @@ _STATSMODELS_LINEAR = frozenset(
      "ols", "wls", "gls", "logit", "probit", "glm", "mnlogit", "quantreg", "rlm"}
 )  # fmt: skip
 _SEQUENTIAL = frozenset({"keras.Sequential", "keras.models.Sequential"})
+# What a linear PyTorch model is built of (weights, biases, the layers holding them).
+_LINEAR_TORCH = frozenset(
+    {"torch.nn.Linear", "torch.nn.Parameter", "torch.nn.Sequential", "torch.randn", "torch.rand",
+     "torch.zeros", "torch.ones", "torch.tensor", "torch.float", "torch.float32"}
+)  # fmt: skip
 _KERAS_MODELS = _SEQUENTIAL | {"keras.Model", "keras.models.Model"}
 _MODEL_BASES = frozenset(
     {"keras.Model", "keras.models.Model", "torch.nn.Module", "torch.nn.modules.module.Module",
@@ -431,12 +436,39 @@ class MLFacts:
             qualified, kind = dotted, "model"
         if qualified in _SEQUENTIAL and self._single_dense(site.node):
             kind = "baseline"  # one Dense layer: a linear or logistic regression
+        elif (qualified == "torch.nn.Sequential" and self._linear_layers(site.node.args)) or (
+            qualified in self.linear_classes
+        ):
+            kind = "baseline"  # stacked nn.Linear without an activation: a linear model
         inner: frozenset[str] = frozenset()
         if kind == "meta":
             inner = frozenset(self._inner_kinds(site))
             if qualified.rpartition(".")[2] in _COMPOSITES and not inner & MODEL_KINDS:
                 kind = "preprocessor" if "preprocessor" in inner else "encoder"
         return Construction(site, kind, qualified, None, inner)
+
+    @cached_property
+    def linear_classes(self) -> frozenset[str]:
+        """Notebook `nn.Module`s that are linear models: `nn.Linear` layers and
+        `nn.Parameter`s, and no other torch call (no activation, no other layer)."""
+        found: set[str] = set()
+        for defs in self._defs.values():
+            for cls in defs.classes:
+                if cls.name not in self.model_classes:
+                    continue
+                calls = [n for n in ast.walk(cls) if isinstance(n, ast.Call)]
+                qualified = [self.qualify(dotted_name(c.func)) for c in calls]
+                torch = [q for q in qualified if q is not None and q.startswith("torch")]
+                if torch and all(q in _LINEAR_TORCH for q in torch):
+                    found.add(cls.name)
+        return frozenset(found)
+
+    def _linear_layers(self, layers: list[ast.expr]) -> bool:
+        return bool(layers) and all(
+            isinstance(layer, ast.Call)
+            and self.qualify(dotted_name(layer.func)) == "torch.nn.Linear"
+            for layer in layers
+        )
 
     def _single_dense(self, call: ast.Call) -> bool:
         layers = call.args[0] if call.args else None

@@ -101,6 +101,22 @@ class NoBaselineModel(Rule):
             "from tensorflow import keras\nvae = keras.Model(i, o)",
             "vae.fit(x=x_train, y=None, validation_data=(x_test, None))",
         ],
+        # a PyTorch model of linear layers only is a linear model: its own baseline
+        [
+            "import torch\nfrom torch import nn",
+            "class LinearRegressionModel(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+            "        self.weights = nn.Parameter(torch.randn(1))\n        self.bias = nn.Parameter(torch.randn(1))\n"
+            "    def forward(self, x):\n        return self.weights * x + self.bias",
+            "model = LinearRegressionModel()",
+            "for epoch in range(E):\n    loss = loss_fn(model(X), y)\n    optimizer.zero_grad()\n"
+            "    loss.backward()\n    optimizer.step()\nmodel.eval()",
+        ],
+        [
+            "import torch\nfrom torch import nn",
+            "model = nn.Sequential(nn.Linear(2, 5), nn.Linear(5, 1))",
+            "for epoch in range(E):\n    loss = loss_fn(model(X), y)\n    optimizer.zero_grad()\n"
+            "    loss.backward()\n    optimizer.step()\nmodel.eval()",
+        ],
     ]
     invalid = [
         Invalid(
@@ -120,6 +136,15 @@ class NoBaselineModel(Rule):
                 "history = model.fit(x, y, epochs=E, validation_data=(x_val, y_val))",
             ],
             at=[(3, 1, 11)],
+        ),
+        Invalid(
+            [
+                "import torch\nfrom torch import nn",
+                "model = nn.Sequential(nn.Linear(2, 5), nn.ReLU(), nn.Linear(5, 1))",
+                "for epoch in range(E):\n    loss = loss_fn(model(X), y)\n    optimizer.zero_grad()\n"
+                "    loss.backward()\n    optimizer.step()\nmodel.eval()",
+            ],
+            at=[(2, 4, 5)],
         ),
     ]
 
