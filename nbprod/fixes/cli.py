@@ -113,7 +113,8 @@ def write_diff(fixed: Fixed, out: TextIO) -> None:
     name = fixed.result.filename
     old_cells = json.loads(fixed.before).get("cells", [])
     new_cells = json.loads(fixed.after).get("cells", [])
-    # cells pair up by id (nbformat 4.5), else by source
+    # cells pair up by id (nbformat 4.5), else by kind and execution count, which no fix
+    # changes (and by source for markdown, which no fix edits)
     matcher = difflib.SequenceMatcher(
         None, [_key(c) for c in old_cells], [_key(c) for c in new_cells], autojunk=False
     )
@@ -150,7 +151,11 @@ def _key(cell: Any) -> str:
     if not isinstance(cell, dict):
         return repr(cell)
     cell_id = cell.get("id")
-    return f"id:{cell_id}" if isinstance(cell_id, str) else f"source:{_source(cell)}"
+    if isinstance(cell_id, str):
+        return f"id:{cell_id}"
+    kind = cell.get("cell_type")
+    text = _source(cell) if kind != "code" else ""
+    return json.dumps([kind, cell.get("execution_count"), text])
 
 
 def _source(cell: dict[str, Any] | None) -> str:
