@@ -19,7 +19,8 @@ class FunctionNotExported(Rule):
     Flags a top-level function or class defined in a cell that no export marker covers:
     a cell tag `export` or `export:<module>`, or an nbdev directive (`#| export`,
     `# export`) among the cell's leading comment lines. Test functions (`test_*`, or in
-    a `test`-tagged cell) are not reported.
+    a `test`-tagged cell) and display helpers (`plot_*`, `show_*`, `display_*`,
+    `visualize_*`, `draw_*`, `print_*`) are not reported: a package does not need them.
 
     Off by default: in a notebook nobody has started to export yet, it reports every
     function. Turn it on (`extend-select = ["NBP406"]`) once a notebook is on its way
@@ -61,6 +62,9 @@ class FunctionNotExported(Rule):
         ["x = [i for i in range(3)]\nf = lambda v: v"],
         # an exercise template: stubs for the reader
         ["# Import the libraries", "# Load the data", "# Plot it", "def train(model):\n    ..."],
+        [
+            "def plot_loss_curves(history):\n    pass\ndef show_batch(b):\n    pass\ndef printResults(r):\n    pass"
+        ],
     ]
     invalid = [
         Invalid(["def clean(df):\n    return df.dropna()"], at=[(0, 1, 5)]),
@@ -73,6 +77,10 @@ class FunctionNotExported(Rule):
             ],
             at=[(0, 1, 5), (1, 2, 9)],
         ),
+        Invalid(
+            ["def plotting_backend():\n    pass\ndef viewer(x):\n    pass"],
+            at=[(0, 1, 5), (0, 3, 5)],
+        ),
     ]
 
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
@@ -84,8 +92,9 @@ class FunctionNotExported(Rule):
             found = [
                 node
                 for node in _definitions(facts.tree.body)
-                # tests go to tests/
+                # tests go to tests/; display helpers stay in the notebook
                 if not node.name.startswith("Test" if isinstance(node, ast.ClassDef) else "test_")
+                and (isinstance(node, ast.ClassDef) or not _DISPLAY_HELPER.match(node.name))
             ]
             if not found or _is_exported(facts):
                 continue
@@ -104,6 +113,13 @@ class FunctionNotExported(Rule):
                     line,
                     column + len(node.name),
                 )
+
+
+# Functions that show things (`plot_loss_curves`, `show_batch`, `display_image`): a
+# package does not need them, the notebook that explores does.
+_DISPLAY_HELPER = re.compile(
+    r"_*(?i:plot|show|display|visuali[sz]e|draw|print|view|imshow)(?:_|$|[A-Z0-9])"
+)
 
 
 def _is_exported(facts: CellFacts) -> bool:
