@@ -12,7 +12,7 @@ class ExecutionGaps(Rule):
     Flags execution counts that skip numbers: the first count is not 1, or a number
     between two counts is missing. It reports once per notebook, at the first gap,
     with the total number of missing executions, when at least `min-missing` (default
-    3) executions are missing: one or two are usually a cell run twice while editing.
+    5) executions are missing: up to four are usually a cell or two re-run while editing.
 
     An exercise template (at least a third of the code cells blank or only comments)
     is not checked: its few counts are stray runs.
@@ -35,7 +35,7 @@ class ExecutionGaps(Rule):
     area = ChecklistArea.EXECUTION
     severity = Severity.WARNING
     checklist_item = "Reproducible results: the notebook runs top to bottom in one kernel"
-    options = {"min-missing": 3}
+    options = {"min-missing": 5}
 
     valid = [
         ["a = 1", "b = 2", "c = 3"],
@@ -43,8 +43,9 @@ class ExecutionGaps(Rule):
         # out of order but complete: NBP101's business, not a gap
         [code_cell("a = 1", count=2), code_cell("b = 2", count=1)],
         [code_cell("a = 1", count=0), code_cell("b = 2", count=0)],  # placeholder counts: NBP101
-        # a cell re-run once or twice while editing: not worth a warning
+        # a cell or two re-run while editing: not worth a warning
         [code_cell("a = 1", count=1), code_cell("b = 2", count=3), code_cell("c = 3", count=5)],
+        [code_cell("a = 1", count=1), code_cell("b = 2", count=2), code_cell("c = 3", count=7)],
         [code_cell("a = 1", count=2), code_cell("b = 2", count=3)],
         # an exercise template: one stray count, the rest are slots
         [
@@ -55,10 +56,10 @@ class ExecutionGaps(Rule):
         ],
     ]
     invalid = [
-        Invalid([code_cell("a = 1", count=1), code_cell("b = 2", count=5)], at=[(1, 1)]),
-        Invalid([code_cell("a = 1", count=5), code_cell("b = 2", count=6)], at=[(0, 1)]),
+        Invalid([code_cell("a = 1", count=1), code_cell("b = 2", count=7)], at=[(1, 1)]),
+        Invalid([code_cell("a = 1", count=6), code_cell("b = 2", count=7)], at=[(0, 1)]),
         # small gaps add up
-        Invalid([code_cell(f"x{i} = {i}", count=2 * i + 1) for i in range(4)], at=[(1, 1)]),
+        Invalid([code_cell(f"x{i} = {i}", count=2 * i + 1) for i in range(6)], at=[(1, 1)]),
     ]
 
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
