@@ -44,6 +44,7 @@ from nbprod.export.statements import (
 )
 from nbprod.export.transforms import Annotate, ConfigFromParameters, LiftCellToFunction, ReadConfig
 from nbprod.export.transforms.pass_arguments import pass_arguments
+from nbprod.export.transforms.widen_accumulators import WidenAccumulators
 from nbprod.notebook.model import Notebook
 
 
@@ -352,7 +353,7 @@ class _Planner:
             copied = module.with_changes(
                 body=[module.body[i] for i in parts.hoisted], header=header
             )
-            code = pass_arguments(copied, self.ns.implicit, self.ns.positional).code
+            code = self._widen(pass_arguments(copied, self.ns.implicit, self.ns.positional)).code
             names = [n for n, _ in hoisted_names(info.full, parts.hoisted)]
             defs = {
                 stmt.name.value
@@ -440,7 +441,7 @@ class _Planner:
             returned = results[0]
         else:
             returned = f"tuple[{', '.join(results)}]"
-        tree = Annotate(CodemodContext(), name, types, returned).transform_module(tree)
+        tree = self._widen(Annotate(CodemodContext(), name, types, returned).transform_module(tree))
         self.ns.owners[name] = module_name
         self.ns.lifted.append(
             Lifted(name, module_name, info.position, tuple(params), tuple(returns))
@@ -448,6 +449,10 @@ class _Planner:
         self.taken.add(name)
         public = (name,) if role.public else ()
         return Unit(info.cell, "lift", tree.code, (name,), public, frozenset(free))
+
+    def _widen(self, tree: cst.Module) -> cst.Module:
+        """Declare numbers an annotated function body grows into other types (for mypy)."""
+        return WidenAccumulators(CodemodContext(), self.types.any).transform_module(tree)
 
     @cached_property
     def _opaque(self) -> bool:
