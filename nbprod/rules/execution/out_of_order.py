@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-import ast
 from bisect import bisect_right
 from collections.abc import Iterator
 
-from nbprod.analysis import AnalyzedNotebook, CellFacts
-from nbprod.analysis.cell import dotted_name
+from nbprod.analysis import AnalyzedNotebook
+from nbprod.analysis.stateless import stateless
 from nbprod.findings import ChecklistArea, Finding, Severity
 from nbprod.notebook.model import Cell
 from nbprod.rules.base import Invalid, Rule, code_cell
@@ -125,8 +124,8 @@ class OutOfOrderExecution(Rule):
     ]
 
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
-        stateless = {id(f.cell) for f in nb.cells if _stateless(f)}
-        executed = [c for c in nb.executed if id(c) not in stateless]
+        no_state = {id(f.cell) for f in nb.cells if stateless(f)}
+        executed = [c for c in nb.executed if id(c) not in no_state]
         keep = _longest_non_decreasing(executed)
         for position, cell in enumerate(executed):
             if position in keep:
@@ -169,73 +168,9 @@ class OutOfOrderExecution(Rule):
             )
 
 
-# Calls that only show something: a cell made of them cannot change the kernel's state.
-_DISPLAY_CALLS = frozenset(
-    {"print", "display", "HTML", "Image", "Markdown", "Latex", "Video", "Audio", "SVG",
-     "JSON", "IFrame", "plt.show", "pprint", "len", "type", "repr", "str"}
-)  # fmt: skip
-# Methods that only look at an object (`df.head()`, `model.summary()`) or compute a new
-# value from it without changing it (`df.groupby("k").mean()`), unless `inplace=True`.
-_LOOKING_METHODS = frozenset(
-    {"head", "tail", "describe", "info", "sample", "plot", "hist", "show", "summary",
-     "value_counts", "nunique", "unique", "isnull", "isna", "notna", "notnull", "sum", "mean",
-     "count", "max", "min", "std", "var", "median", "quantile", "corr", "cov", "to_string",
-     "groupby", "agg", "aggregate", "sort_values", "sort_index", "nlargest", "nsmallest",
-     "idxmax", "idxmin", "round", "abs", "cumsum", "diff", "pct_change", "query", "filter",
-     "pivot_table", "crosstab", "resample", "rolling", "drop_duplicates", "duplicated",
-     "dropna", "fillna", "reset_index", "set_index", "drop", "rename", "astype", "isin",
-     "between", "select_dtypes", "memory_usage", "any", "all", "keys", "items", "to_frame",
-     "transpose", "melt", "pivot", "stack", "unstack", "size", "first", "last", "get"}
-)  # fmt: skip
-# Cell magics whose cell runs outside the kernel's Python namespace or only renders.
-_STATELESS_CELL_MAGICS = frozenset(
-    {"bash", "sh", "script", "system", "writefile", "file", "html", "HTML", "javascript",
-     "js", "markdown", "latex", "svg", "sql", "bigquery", "perl", "ruby"}
-)  # fmt: skip
-
-
-def _stateless(facts: CellFacts) -> bool:
-    """Whether running a cell again, or earlier, leaves the kernel as it was: empty cells,
-    shell commands and state-free cell magics (`%%bash`, `%%writefile`, `%%sql` without
-    a target), displays, and imports (re-importing binds the same modules)."""
-    magics_ok = all(
-        m.kind in ("shell", "help") or (m.kind == "cell" and m.name in _STATELESS_CELL_MAGICS)
-        for m in facts.magics
-    )
-    if not magics_ok or any(m.target is not None for m in facts.magics):
-        return False
-    if facts.tree is None:
-        return not facts.cell.source.strip() or (not facts.python and bool(facts.magics))
-    if any(b.kind != "import" for b in facts.bindings):
-        return False
-    for stmt in facts.tree.body:
-        if isinstance(stmt, (ast.Pass, ast.Import, ast.ImportFrom)):
-            continue
-        if not isinstance(stmt, ast.Expr):
-            return False
-        for node in ast.walk(stmt.value):
-            if isinstance(node, ast.Call) and not _only_looks(node):
-                return False
-            if isinstance(node, (ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)):
-                return False
-    return True
-
-
 def _written_by_a_tool(nb: AnalyzedNotebook) -> bool:
     cells = [f.cell for f in nb.cells]
     return all(c.execution_count in (0, None) for c in cells) and not any(c.outputs for c in cells)
-
-
-def _only_looks(call: ast.Call) -> bool:
-    if dotted_name(call.func) in _DISPLAY_CALLS:
-        return True
-    if any(k.arg == "inplace" and not _is_false(k.value) for k in call.keywords):
-        return False
-    return isinstance(call.func, ast.Attribute) and call.func.attr in _LOOKING_METHODS
-
-
-def _is_false(node: ast.expr) -> bool:
-    return isinstance(node, ast.Constant) and node.value in (False, None)
 
 
 def _cells(numbers: list[int]) -> str:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from nbprod.analysis import AnalyzedNotebook, CellFacts
+from nbprod.analysis.stateless import displays_only
 from nbprod.findings import ChecklistArea, Finding, Severity
 from nbprod.rules.base import Invalid, Rule, code_cell, markdown_cell
 
@@ -15,7 +16,9 @@ class UnexecutedCell(Rule):
     Flags a code cell that was never run although cells below it were. Cells that are
     optional by nature are left alone: installing packages, logging in or mounting a
     drive, uploading a file, launching a demo UI, and any cell under a markdown cell that
-    calls it optional or an alternative ("Option 2: ...").
+    calls it optional or an alternative ("Option 2: ..."). So are cells that stored an
+    output (they ran; the count was cleared) and cells that only display something
+    (`df.head()`, `print(x)`).
 
     An exercise template (at least a third of the code cells blank or only comments)
     is not checked: its cells are the reader's to write and run.
@@ -72,6 +75,17 @@ class UnexecutedCell(Rule):
             code_cell("model = train(X, y)", count=None),
             code_cell("# Plot the predictions", count=2),
         ],
+        # ran (its output is stored, its count was lost); only displays
+        [
+            code_cell("a = 1", count=1),
+            code_cell(
+                "b = a + 1\nb",
+                count=None,
+                outputs=[{"output_type": "stream", "name": "stdout", "text": "2"}],
+            ),
+            code_cell("df.head()", count=None),
+            code_cell("c = 3", count=2),
+        ],
     ]
     invalid = [
         Invalid(
@@ -101,7 +115,13 @@ class UnexecutedCell(Rule):
             cell = facts.cell
             if cell.execution_count is not None:
                 later_executed = True
-            elif later_executed and cell.has_code and not _optional(nb, facts):
+            elif (
+                later_executed
+                and cell.has_code
+                and not cell.outputs  # it ran: its count was lost, its output is there
+                and not displays_only(facts)
+                and not _optional(nb, facts)
+            ):
                 yield self.finding(
                     nb, cell, "code cell was never executed, but cells below it were"
                 )
