@@ -180,14 +180,13 @@ def _compatible(fixes: Sequence[Fix]) -> list[Fix]:
     chosen: list[Fix] = []
     isolated: set[str] = set()
     for fix in fixes:
-        if fix.isolation in isolated:
+        if isolated.intersection(fix.isolation):
             continue
         if any(_overlap(e, t) for e in fix.edits for t in taken if e != t):
             continue
         chosen.append(fix)
         taken.extend(fix.edits)
-        if fix.isolation is not None:
-            isolated.add(fix.isolation)
+        isolated.update(fix.isolation)
     return chosen
 
 

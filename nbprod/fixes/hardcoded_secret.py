@@ -17,11 +17,11 @@ from libcst.metadata import CodeRange, PositionProvider
 
 from nbprod.findings import Finding
 from nbprod.fixes.model import Fix
+from nbprod.fixes.parameters import imports_module
 from nbprod.fixes.text import codemod_edits
 from nbprod.notebook.model import Notebook
 
 _STRINGS = (cst.SimpleString, cst.ConcatenatedString)
-_IMPORTS_OS = re.compile(r"^import +(?:[\w.]+ *, *)*os *(?:,|$)", re.M)
 
 
 class SecretFromEnvironment(VisitorBasedCodemodCommand):
@@ -119,7 +119,7 @@ def _name(target: cst.BaseExpression) -> str | None:
 
 def fix(nb: Notebook, finding: Finding) -> Fix | None:
     cell = nb.cells[finding.cell_index]
-    imported = any(_IMPORTS_OS.search(c.source) for c in nb.code_cells if c.index <= cell.index)
+    imported = any(imports_module(c.source, "os") for c in nb.code_cells if c.index <= cell.index)
     command = SecretFromEnvironment(CodemodContext(), finding.line, finding.column, not imported)
     edits = codemod_edits(cell, command)
     if edits is None or command.variable is None:
@@ -129,5 +129,5 @@ def fix(nb: Notebook, finding: Finding) -> Fix | None:
         " the notebook's history keeps it",
         "unsafe",
         edits,
-        isolation=None if imported else "import os",
+        isolation=() if imported else ("import os",),
     )

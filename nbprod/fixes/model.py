@@ -82,7 +82,7 @@ class Fix:
     message: str
     applicability: Applicability
     edits: tuple[Edit, ...]
-    isolation: str | None = None
+    isolation: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -90,8 +90,8 @@ class Fix:
             "applicability": self.applicability,
             "edits": [e.to_json() for e in self.edits],
         }
-        if self.isolation is not None:
-            data["isolation"] = self.isolation
+        if self.isolation:
+            data["isolation"] = list(self.isolation)
         return data
 
     @classmethod
@@ -100,5 +100,5 @@ class Fix:
             message=data["message"],
             applicability=data["applicability"],
             edits=tuple(Edit.from_json(e) for e in data["edits"]),
-            isolation=data.get("isolation"),
+            isolation=tuple(data.get("isolation", ())),
         )

@@ -5,34 +5,72 @@ from __future__ import annotations
 import re
 
 from nbprod.fixes.model import Edit
-from nbprod.notebook.model import Notebook
+from nbprod.notebook.model import Cell, Notebook
 
 PARAMETERS = "parameters"
 
 
-def define(nb: Notebook, name: str, value: str, used_in: int) -> tuple[Edit, ...] | None:
+def imports_module(source: str, module: str) -> bool:
+    """Whether a top-level ``import module`` (alone or in a list) binds ``module``."""
+    pattern = rf"^import +(?:[\w.]+ *, *)*{re.escape(module)} *(?:,|$|#)"
+    return re.search(pattern, source, re.M) is not None
+
+
+def assignment(nb: Notebook, name: str) -> tuple[Cell, str] | None:
+    """The first code cell assigning ``name`` at the top level, and the assigned text."""
+    assigns = re.compile(rf"^{re.escape(name)}\s*(?::[^=]*)?=(?!=)\s*(.*)$", re.M)
+    for cell in nb.code_cells:
+        match = assigns.search(cell.source)
+        if match is not None:
+            return cell, match.group(1).strip()
+    return None
+
+
+def define(
+    nb: Notebook, name: str, value: str, used_in: int, needs: str | None = None
+) -> tuple[Edit, ...] | None:
     """Edits that define ``name = value`` before cell ``used_in``: none if a cell above
     already assigns it, a line at the end of the parameters cell, or a new parameters
-    cell before the first code cell. None when that cannot come before the use (the name
-    or the parameters cell is only defined further down)."""
-    assigns = re.compile(rf"^{re.escape(name)}\s*(:[^=]*)?=(?!=)", re.M)
-    for cell in nb.code_cells:
-        if assigns.search(cell.source):
-            return () if cell.index <= used_in else None
+    cell near the top; ``needs`` is a module the value uses, imported there
+    unless a cell before does it. None when the definition cannot come before the use
+    (the name or the parameters cell is only defined further down)."""
+    found = assignment(nb, name)
+    if found is not None:
+        return () if found[0].index <= used_in else None
     line = f"{name} = {value}"
     for cell in nb.code_cells:
         if PARAMETERS in cell.tags:
             if cell.index > used_in:
                 return None
+            text = _with_import(nb, line, needs, cell.index)
             source = cell.source
             lines = source.split("\n")
             end = (len(lines), len(lines[-1]) + 1)
-            text = line if not source.strip() else ("" if source.endswith("\n") else "\n") + line
             if not source.strip():
-                return (Edit("replace", cell.index, cell.id, (1, 1), end, line),)
+                return (Edit("replace", cell.index, cell.id, (1, 1), end, text),)
+            text = ("" if source.endswith("\n") else "\n") + text
             return (Edit("replace", cell.index, cell.id, end, end, text),)
-    first = nb.code_cells[0].index
-    return (Edit("insert_cell", first, _new_id(nb), text=line, tags=(PARAMETERS,)),)
+    place = _place(nb, used_in)
+    text = _with_import(nb, line, needs, place - 1)
+    return (Edit("insert_cell", place, _new_id(nb), text=text, tags=(PARAMETERS,)),)
+
+
+def _place(nb: Notebook, used_in: int) -> int:
+    """Where a new parameters cell goes: before the first code cell below the notebook's
+    first markdown (the title and objective stay on top), else before the first code cell."""
+    code = [c.index for c in nb.code_cells if c.index <= used_in]
+    markdown = next((c.index for c in nb.cells if c.kind == "markdown"), None)
+    after_title = [i for i in code if markdown is not None and i > markdown]
+    return after_title[0] if after_title else code[0]
+
+
+def _with_import(nb: Notebook, line: str, module: str | None, last: int) -> str:
+    """``line``, after ``import module`` unless a code cell up to ``last`` imports it."""
+    if module is None or any(
+        imports_module(c.source, module) for c in nb.code_cells if c.index <= last
+    ):
+        return line
+    return f"import {module}\n{line}"
 
 
 def _new_id(nb: Notebook) -> str | None:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from nbprod.findings import Finding
 from nbprod.fixes import (
+    absolute_path,
     clear_outputs,
     empty_cell,
     function_not_exported,
@@ -28,4 +29,5 @@ FIXERS: dict[str, Fixer] = {
     "NBP406": function_not_exported.fix,
     "NBP401": silent_failure.fix,
     "NBP404": hardcoded_secret.fix,
+    "NBP202": absolute_path.fix,
 }

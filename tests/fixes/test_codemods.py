@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from libcst.codemod import CodemodTest
 
+from nbprod.fixes.absolute_path import PathFromParameter
 from nbprod.fixes.hardcoded_secret import SecretFromEnvironment
 from nbprod.fixes.silent_failure import ReraiseInHandler
 from nbprod.fixes.unseeded_randomness import AddSeed
@@ -90,3 +91,29 @@ class SecretFromEnvironmentTest(CodemodTest):
     def test_a_secret_with_no_name_is_skipped(self) -> None:
         before = 'os.environ["HF_TOKEN"] = "hf_AbCdEf"\n'
         self.assertCodemod(before, before, 1, 26, expected_skip=True)
+
+
+class PathFromParameterTest(CodemodTest):
+    TRANSFORM = PathFromParameter
+
+    def test_the_folder_becomes_the_parameter(self) -> None:
+        before = "df = pd.read_csv('/home/alice/data/x.csv', sep=';')\n"
+        after = "df = pd.read_csv(f'{DATA_DIR}/x.csv', sep=';')\n"
+        self.assertCodemod(before, after, 1, 18, "/home/alice/data")
+
+    def test_the_folder_itself_is_the_parameter_and_a_final_slash_stays(self) -> None:
+        self.assertCodemod('d = "/home/a/data"\n', "d = DATA_DIR\n", 1, 5, "/home/a/data/")
+        self.assertCodemod('d = "/home/a/data/"\n', 'd = f"{DATA_DIR}/"\n', 1, 5, "/home/a/data")
+
+    def test_braces_and_quotes_are_escaped(self) -> None:
+        before = "p = '/home/a/{x}\\'s.csv'\n"
+        after = "p = f'{DATA_DIR}/{{x}}\\'s.csv'\n"
+        self.assertCodemod(before, after, 1, 5, "/home/a")
+
+    def test_a_path_outside_the_folder_or_a_longer_name_is_skipped(self) -> None:
+        self.assertCodemod(
+            "p = '/home/b/x'\n", "p = '/home/b/x'\n", 1, 5, "/home/a", expected_skip=True
+        )
+        self.assertCodemod(
+            "p = '/home/ab'\n", "p = '/home/ab'\n", 1, 5, "/home/a", expected_skip=True
+        )

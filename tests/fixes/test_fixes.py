@@ -148,3 +148,30 @@ def test_hardcoded_secret_reads_the_environment_and_imports_os_once() -> None:
         's3 = boto3.client("s3", aws_access_key_id=os.environ["AWS_ACCESS_KEY_ID"])',
     ]
     assert "revoke" in applied[0].message and not result.findings
+
+
+def test_absolute_paths_share_one_data_dir_parameter_below_the_title() -> None:
+    data = notebook(
+        cell(
+            "# Churn\n\nPredict churn from usage, measured by AUC on a held-out month.",
+            kind="markdown",
+        ),
+        cell("import pandas as pd"),
+        cell("df = pd.read_csv('/home/alice/data/train.csv')", count=2),
+        cell(
+            "test = pd.read_csv('/home/alice/data/test/x.csv')\nout = '/Users/bob/out.csv'", count=3
+        ),
+    )
+    result, applied = fix(data, select=("NBP202",), unsafe=True)
+    assert sources(data) == [
+        data["cells"][0]["source"],
+        'import os\nDATA_DIR = os.getenv("DATA_DIR", "/home/alice/data")',
+        "import pandas as pd",
+        "df = pd.read_csv(f'{DATA_DIR}/train.csv')",
+        "test = pd.read_csv(f'{DATA_DIR}/test/x.csv')\nout = '/Users/bob/out.csv'",
+    ]
+    assert data["cells"][1]["metadata"] == {"tags": ["parameters"]}
+    assert len(applied) == 2
+    # a folder other than DATA_DIR's is left to the user
+    [left] = result.findings
+    assert (left.code, left.cell_index, left.line, left.fix) == ("NBP202", 4, 2, None)
