@@ -39,6 +39,15 @@ CORPORA = {
 FLOOR = (
     "import json, sys\nfor p in sys.argv[1:]:\n    with open(p, 'rb') as f:\n        json.load(f)\n"
 )
+# What any Python linter built on CPython's own parser pays: read, decode and parse.
+PARSE_FLOOR = (
+    "import ast, json, sys, warnings\nwarnings.simplefilter('ignore')\n"
+    "for p in sys.argv[1:]:\n    with open(p, 'rb') as f:\n        nb = json.load(f)\n"
+    "    for c in nb.get('cells', []):\n        if c.get('cell_type') == 'code':\n"
+    "            s = c.get('source', '')\n            s = ''.join(s) if isinstance(s, list) else s\n"
+    "            try:\n                ast.parse(s)\n            except (SyntaxError, ValueError):\n"
+    "                pass\n"
+)
 NBPROD = [sys.executable, "-m", "nbprod"]
 
 
@@ -121,6 +130,11 @@ def throughput(repeat: int) -> None:
             env = {**os.environ, "NBPROD_CACHE_DIR": cache_dir}
             rows: list[tuple[str, list[str], dict[str, str] | None]] = [
                 ("json.load floor (1 process)", [sys.executable, "-c", FLOOR, *files], None),
+                (
+                    "json.load + ast.parse floor (1 process)",
+                    [sys.executable, "-c", PARSE_FLOOR, *files],
+                    None,
+                ),
             ]
             if ruff_bin:
                 rows.append(

@@ -29,9 +29,7 @@ def step(path: str, name: str) -> str | None:
     if name == "_parse_source":
         return "parsing cells (ast, IPython masking)"
     if name == "run" and path.endswith("analysis/cell.py"):
-        return "per-cell fact pass"
-    if name == "_deeper_than_limit":
-        return "nesting-depth guard"
+        return "per-cell fact pass (with the nesting-depth guard)"
     if path.endswith("analysis/ml.py") and name in ("trainings", "constructions", "sites"):
         return f"ML facts: {name}"
     if path.endswith("analysis/io.py") and name == "file_accesses":
