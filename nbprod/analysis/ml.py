@@ -22,6 +22,23 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 from nbprod.analysis.cell import CallRef, CellFacts, dotted_name
+from nbprod.analysis.ml_catalog import (
+    COMPOSITES,
+    CROSS_VALIDATION,
+    DATA_READERS,
+    FUNCTION_TRAINERS,
+    HELD_OUT_KEYWORDS,
+    KERAS_FIT_KEYWORDS,
+    LINEAR_TORCH,
+    MODEL_BASES,
+    MODEL_KINDS,
+    SEEDS,
+    SEQUENTIAL,
+    TENSORBOARD_APIS,
+    ModelKind,
+    classify,
+    normalize,
+)
 
 if TYPE_CHECKING:
     from nbprod.analysis.io import FileAccess
@@ -30,171 +47,6 @@ if TYPE_CHECKING:
 Order = tuple[int, int, int]  # (code cell position, line, column): document order
 Role = Literal["train", "held-out"]
 T = TypeVar("T")
-
-# What an estimator-like class is, for the rules:
-#   baseline     DummyClassifier, linear and logistic models
-#   model        non-trivial models: ensembles, kernel SVMs, neural networks, boosting
-#   simple       other estimators: trees, kNN, naive Bayes, clustering, time series, ...
-#   meta         wrappers that train what they wrap: Pipeline with a model, GridSearchCV
-#   preprocessor transformers fitted on data statistics (a fit on all rows leaks)
-#   encoder      transformers that learn no statistics worth leaking (categories, stateless)
-#   splitter     KFold & co.
-#   trainer      training drivers: transformers.Trainer, Lightning's Trainer
-ModelKind = Literal[
-    "baseline", "model", "simple", "meta", "preprocessor", "encoder", "splitter", "trainer"
-]
-MODEL_KINDS: frozenset[str] = frozenset({"baseline", "model", "simple", "meta", "trainer"})
-
-_SKLEARN_MODULE_KINDS: dict[str, ModelKind] = {
-    "dummy": "baseline", "linear_model": "baseline",
-    "ensemble": "model", "svm": "model", "neural_network": "model", "gaussian_process": "model",
-    "tree": "simple", "neighbors": "simple", "naive_bayes": "simple", "cluster": "simple",
-    "mixture": "simple", "discriminant_analysis": "simple", "kernel_ridge": "simple",
-    "isotonic": "simple", "semi_supervised": "simple", "cross_decomposition": "simple",
-    "multiclass": "meta", "multioutput": "meta", "calibration": "meta",
-    "preprocessing": "encoder", "feature_extraction": "encoder",
-    "decomposition": "preprocessor", "feature_selection": "preprocessor", "impute": "preprocessor",
-}  # fmt: skip
-_SKLEARN_CLASS_KINDS: dict[str, ModelKind] = {
-    "LinearSVC": "baseline", "LinearSVR": "baseline", "BernoulliRBM": "preprocessor",
-    "StandardScaler": "preprocessor", "MinMaxScaler": "preprocessor", "MaxAbsScaler": "preprocessor",
-    "RobustScaler": "preprocessor", "QuantileTransformer": "preprocessor",
-    "PowerTransformer": "preprocessor", "KBinsDiscretizer": "preprocessor",
-    "TargetEncoder": "preprocessor", "TfidfVectorizer": "preprocessor",
-    "CountVectorizer": "preprocessor", "TfidfTransformer": "preprocessor",
-    "VarianceThreshold": "encoder", "MissingIndicator": "encoder",
-    "GridSearchCV": "meta", "RandomizedSearchCV": "meta", "HalvingGridSearchCV": "meta",
-    "HalvingRandomSearchCV": "meta", "TransformedTargetRegressor": "meta",
-    "KFold": "splitter", "StratifiedKFold": "splitter", "GroupKFold": "splitter",
-    "StratifiedGroupKFold": "splitter", "RepeatedKFold": "splitter",
-    "RepeatedStratifiedKFold": "splitter", "ShuffleSplit": "splitter",
-    "StratifiedShuffleSplit": "splitter", "GroupShuffleSplit": "splitter",
-    "TimeSeriesSplit": "splitter", "LeaveOneOut": "splitter", "LeavePOut": "splitter",
-    "LeaveOneGroupOut": "splitter", "LeavePGroupsOut": "splitter", "PredefinedSplit": "splitter",
-}  # fmt: skip
-# Wrappers whose kind is that of what they hold (a Pipeline ending in a model is a model).
-_COMPOSITES = frozenset(
-    {"Pipeline", "make_pipeline", "FeatureUnion", "make_union", "ColumnTransformer",
-     "make_column_transformer"}
-)  # fmt: skip
-_STATSMODELS_LINEAR = frozenset(
-    {"OLS", "WLS", "GLS", "GLSAR", "Logit", "Probit", "GLM", "MNLogit", "QuantReg", "RLM",
-     "ols", "wls", "gls", "logit", "probit", "glm", "mnlogit", "quantreg", "rlm"}
-)  # fmt: skip
-_SEQUENTIAL = frozenset({"keras.Sequential", "keras.models.Sequential"})
-# What a linear PyTorch model is built of (weights, biases, the layers holding them).
-_LINEAR_TORCH = frozenset(
-    {"torch.nn.Linear", "torch.nn.Parameter", "torch.nn.Sequential", "torch.randn", "torch.rand",
-     "torch.zeros", "torch.ones", "torch.tensor", "torch.float", "torch.float32"}
-)  # fmt: skip
-_KERAS_MODELS = _SEQUENTIAL | {"keras.Model", "keras.models.Model"}
-_MODEL_BASES = frozenset(
-    {"keras.Model", "keras.models.Model", "torch.nn.Module", "torch.nn.modules.module.Module",
-     "pytorch_lightning.LightningModule", "lightning.LightningModule",
-     "lightning.pytorch.LightningModule"}
-)  # fmt: skip
-_TRAINER_MODULES = ("transformers", "trl", "pytorch_lightning", "lightning", "setfit")
-
-# Keywords only Keras-style training calls take: a `.fit` with one of them trains a model.
-_KERAS_FIT_KEYWORDS = frozenset(
-    {"epochs", "batch_size", "validation_data", "validation_split", "callbacks",
-     "steps_per_epoch", "initial_epoch", "validation_steps", "validation_freq"}
-)  # fmt: skip
-_FUNCTION_TRAINERS = frozenset({"xgboost.train", "lightgbm.train", "catboost.train"})
-# Keywords that evaluate on held-out data while training.
-_HELD_OUT_KEYWORDS = frozenset(
-    {"validation_data", "validation_split", "eval_set", "evals", "valid_sets", "eval_dataset"}
-)
-_CROSS_VALIDATION = frozenset(
-    {"sklearn.model_selection.cross_val_score", "sklearn.model_selection.cross_validate",
-     "sklearn.model_selection.cross_val_predict", "sklearn.model_selection.learning_curve",
-     "sklearn.model_selection.validation_curve", "sklearn.model_selection.permutation_test_score",
-     "xgboost.cv", "lightgbm.cv"}
-)  # fmt: skip
-_SEEDS: dict[str, frozenset[str]] = {
-    "numpy.random.seed": frozenset({"numpy"}),
-    "random.seed": frozenset({"random"}),
-    "torch.manual_seed": frozenset({"torch"}),
-    "torch.random.manual_seed": frozenset({"torch"}),
-    "tensorflow.random.set_seed": frozenset({"tensorflow"}),
-    "tensorflow.set_random_seed": frozenset({"tensorflow"}),
-    "tensorflow.compat.v1.set_random_seed": frozenset({"tensorflow"}),
-    "keras.utils.set_random_seed": frozenset({"numpy", "random", "tensorflow"}),
-    "pytorch_lightning.seed_everything": frozenset({"numpy", "random", "torch"}),
-    "lightning.seed_everything": frozenset({"numpy", "random", "torch"}),
-    "lightning.pytorch.seed_everything": frozenset({"numpy", "random", "torch"}),
-    "transformers.set_seed": frozenset({"numpy", "random", "torch", "tensorflow"}),
-    "accelerate.utils.set_seed": frozenset({"numpy", "random", "torch"}),
-}
-_DATA_READERS = (
-    "pandas.read_", "polars.read_", "polars.scan_", "dask.dataframe.read_", "numpy.load",
-    "numpy.genfromtxt", "numpy.fromfile", "pyarrow.parquet.read_table", "xarray.open_dataset",
-    "scipy.io.loadmat",
-)  # fmt: skip
-_TENSORBOARD_APIS = frozenset(
-    {"keras.callbacks.TensorBoard", "tensorflow.summary.create_file_writer"}
-)
-
-
-def normalize(qualified: str) -> str:
-    """One spelling for Keras: ``tensorflow.keras.X`` and ``tf_keras.X`` are ``keras.X``."""
-    for prefix in ("tensorflow.keras.", "tensorflow.python.keras.", "tf_keras."):
-        if qualified.startswith(prefix):
-            return "keras." + qualified[len(prefix) :]
-    return qualified
-
-
-def classify(qualified: str) -> ModelKind | None:
-    """The kind of estimator a qualified callee constructs, or None when it is none."""
-    module, _, name = qualified.rpartition(".")
-    if not name:
-        return None
-    head = module.partition(".")[0]
-    if head == "sklearn":
-        if not (name[0].isupper() or name in _COMPOSITES):
-            return None
-        if name in _SKLEARN_CLASS_KINDS:
-            return _SKLEARN_CLASS_KINDS[name]
-        if name in _COMPOSITES:
-            return "meta"  # refined by what it holds (see MLFacts._construction)
-        return _SKLEARN_MODULE_KINDS.get(module.split(".")[1] if "." in module else "")
-    if (head == "xgboost" and name.startswith("XGB")) or (
-        head == "lightgbm" and name.startswith("LGBM")
-    ):
-        return "model"
-    if head == "catboost" and name.startswith("CatBoost"):
-        return "model"
-    if qualified in _KERAS_MODELS or qualified == "torch.nn.Sequential":
-        return "model"
-    if name[0].isupper() and (
-        module == "keras.applications" or module.startswith("keras.applications.")
-    ):
-        return "model"
-    if module.startswith("torchvision.models"):
-        return "model"
-    if head == "statsmodels":
-        return _statsmodels_kind(module, name)
-    if module in ("tensorflow.estimator", "tensorflow.compat.v1.estimator"):
-        if name.startswith(("DNN", "BoostedTrees")):
-            return "model"
-        if name.startswith(("Linear", "Baseline")):
-            return "baseline"
-        return None
-    if head in _TRAINER_MODULES and name.endswith("Trainer"):
-        return "trainer"
-    return None
-
-
-def _statsmodels_kind(module: str, name: str) -> ModelKind | None:
-    if name in _STATSMODELS_LINEAR:
-        return "baseline"
-    if module == "statsmodels.formula.api":
-        return "simple"
-    if not name[0].isupper() or any(
-        p in module for p in ("families", "stats", "graphics", "datasets", "tools")
-    ):
-        return None
-    return "simple"
 
 
 @dataclass(frozen=True, slots=True)
@@ -394,7 +246,7 @@ class MLFacts:
                 for base in cls.bases:
                     dotted = dotted_name(base)
                     qualified = self.qualify(dotted)
-                    if (qualified is not None and qualified in _MODEL_BASES) or dotted in found:
+                    if (qualified is not None and qualified in MODEL_BASES) or dotted in found:
                         found.add(cls.name)
                         changed = True
                         break
@@ -434,7 +286,7 @@ class MLFacts:
             if dotted is None or dotted not in self.model_classes:
                 return None
             qualified, kind = dotted, "model"
-        if qualified in _SEQUENTIAL and self._single_dense(site.node):
+        if qualified in SEQUENTIAL and self._single_dense(site.node):
             kind = "baseline"  # one Dense layer: a linear or logistic regression
         elif (qualified == "torch.nn.Sequential" and self._linear_layers(site.node.args)) or (
             qualified in self.linear_classes
@@ -443,7 +295,7 @@ class MLFacts:
         inner: frozenset[str] = frozenset()
         if kind == "meta":
             inner = frozenset(self._inner_kinds(site))
-            if qualified.rpartition(".")[2] in _COMPOSITES and not inner & MODEL_KINDS:
+            if qualified.rpartition(".")[2] in COMPOSITES and not inner & MODEL_KINDS:
                 kind = "preprocessor" if "preprocessor" in inner else "encoder"
         return Construction(site, kind, qualified, None, inner)
 
@@ -459,7 +311,7 @@ class MLFacts:
                 calls = [n for n in ast.walk(cls) if isinstance(n, ast.Call)]
                 qualified = [self.qualify(dotted_name(c.func)) for c in calls]
                 torch = [q for q in qualified if q is not None and q.startswith("torch")]
-                if torch and all(q in _LINEAR_TORCH for q in torch):
+                if torch and all(q in LINEAR_TORCH for q in torch):
                     found.add(cls.name)
         return frozenset(found)
 
@@ -576,7 +428,7 @@ class MLFacts:
 
     def _training(self, site: Site, stepping: bool) -> Training | None:
         func = site.node.func
-        if site.qualified in _FUNCTION_TRAINERS:
+        if site.qualified in FUNCTION_TRAINERS:
             return Training(site, "train", None, False)
         if not isinstance(func, ast.Attribute) or site.qualified is not None:
             return None  # a module function (`re.compile`, `stats.norm.fit`) is no model
@@ -590,7 +442,7 @@ class MLFacts:
         model = self.resolve(func.value, site.order)
         keywords = {k.arg for k in site.node.keywords}
         compiled = isinstance(func.value, ast.Name) and func.value.id in self._compiled
-        keras = compiled or bool(keywords & _KERAS_FIT_KEYWORDS)
+        keras = compiled or bool(keywords & KERAS_FIT_KEYWORDS)
         neural = keras or (model is not None and _is_neural(model))
         if attr == "train":
             estimator = model is not None and model.qualified.startswith("tensorflow")
@@ -619,7 +471,7 @@ class MLFacts:
                 found.append(Evaluation(site, api))
         for training in self.trainings:
             for keyword in training.site.node.keywords:
-                if keyword.arg in _HELD_OUT_KEYWORDS and not _is_none(keyword.value):
+                if keyword.arg in HELD_OUT_KEYWORDS and not _is_none(keyword.value):
                     found.append(Evaluation(training.site, keyword.arg, standalone=False))
         for built in self.constructions:
             if built.label.endswith("SearchCV") or (
@@ -635,7 +487,7 @@ class MLFacts:
         if qualified is not None:
             if (
                 qualified.startswith(("sklearn.metrics.", "torchmetrics.", "evaluate."))
-                or qualified in _CROSS_VALIDATION
+                or qualified in CROSS_VALIDATION
             ):
                 return qualified
             return None
@@ -668,13 +520,13 @@ class MLFacts:
                 ):
                     found.append(TrackerUse(facts, "tensorboard", magic.line))
         for site in self.sites:
-            if site.qualified in _TENSORBOARD_APIS:
+            if site.qualified in TENSORBOARD_APIS:
                 found.append(TrackerUse(site.facts, "tensorboard", site.node.lineno))
         return found
 
     @cached_property
     def seeds(self) -> list[Seed]:
-        return [Seed(s, _SEEDS[s.qualified]) for s in self.sites if s.qualified in _SEEDS]
+        return [Seed(s, SEEDS[s.qualified]) for s in self.sites if s.qualified in SEEDS]
 
     def seeded_before(self, library: str, order: Order) -> bool:
         """Whether a call seeding ``library``'s global generator comes before ``order``."""
@@ -775,7 +627,7 @@ class MLFacts:
             return splitters  # `line.split(",")` is everywhere
         qualified = self.qualify(call.dotted)
         return qualified is not None and (
-            qualified in _CROSS_VALIDATION
+            qualified in CROSS_VALIDATION
             or qualified.endswith((".train_test_split", ".random_split", ".load_data"))
         )
 
@@ -785,7 +637,7 @@ class MLFacts:
         for call in self.step_calls(step):
             qualified = self.qualify(dotted_name(call.func))
             order = self.order(facts, call)
-            if qualified in _CROSS_VALIDATION:
+            if qualified in CROSS_VALIDATION:
                 data = call.args[1:2] or [k.value for k in call.keywords if k.arg == "X"]
                 yield Split(
                     facts,
@@ -868,7 +720,7 @@ class MLFacts:
         """Data files read into names: pandas/polars/NumPy/... readers, directly or through
         a notebook function that returns what it reads."""
         reads = [
-            a for a in self.nb.file_accesses if a.mode == "read" and a.api.startswith(_DATA_READERS)
+            a for a in self.nb.file_accesses if a.mode == "read" and a.api.startswith(DATA_READERS)
         ]
         if not reads:
             return []
