@@ -46,6 +46,7 @@ class SyntaxError_(Rule):
         # after a comment, a cell magic is not one
         Invalid(["# query\n%%sql\nSELECT 1"], at=[(0, 2)]),
         Invalid(["print 'python 2'"], at=[(0, 1)]),
+        Invalid(["x = 1\u00a0+ 2"], at=[(0, 1)]),
     ]
 
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
@@ -64,6 +65,11 @@ class SyntaxError_(Rule):
                 )
             elif "Missing parentheses in call to 'print'" in problem.message:
                 message = "cell is not valid Python 3: a Python 2 print statement; use print(...)"
+            elif "U+00A0" in problem.message:
+                message = (
+                    "cell is not valid Python: a non-breaking space (U+00A0, often pasted from"
+                    " a web page or a PDF); replace it with a plain space"
+                )
             yield self.finding(nb, facts.cell, message, line, column)
 
 
