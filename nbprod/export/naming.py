@@ -26,6 +26,89 @@ def slugify(text: str, max_words: int = _MAX_WORDS) -> str:
     return slug
 
 
+# Words a function name does without, and words that start a clause it stops before.
+_STOP = frozenset(
+    "a an the our your my its their this that these those as is are be we us let lets s it "
+    "how what why step part".split()
+)
+_CLAUSE = frozenset({"and", "for", "using", "with", "by", "from", "via", "then"})
+_GERUNDS = {
+    "loading": "load", "reading": "read", "getting": "get", "downloading": "download",
+    "training": "train", "fitting": "fit", "building": "build", "making": "make",
+    "creating": "create", "defining": "define", "preparing": "prepare", "cleaning": "clean",
+    "preprocessing": "preprocess", "splitting": "split", "scaling": "scale",
+    "encoding": "encode", "normalizing": "normalize", "normalising": "normalise",
+    "transforming": "transform", "evaluating": "evaluate", "validating": "validate",
+    "testing": "test", "checking": "check", "computing": "compute", "calculating": "calculate",
+    "predicting": "predict", "plotting": "plot", "visualizing": "visualize",
+    "visualising": "visualise", "exploring": "explore", "inspecting": "inspect",
+    "saving": "save", "writing": "write", "setting": "set", "tuning": "tune",
+    "running": "run", "connecting": "connect", "adding": "add", "comparing": "compare",
+}  # fmt: skip
+# What a cell does, by the calls it makes, as the verb that names it (first match wins).
+_CONTENTVERBS = (
+    ("train", re.compile(r"\.fit(_generator)?\(|\.backward\(|\boptimizer\.step\(|\btrain_step\(|"
+                         r"\.train\(\)")),
+    ("split", re.compile(r"\b(train_test_split|random_split)\(")),
+    ("plot", re.compile(r"\b(plt|sns)\.|\.plot\(|\bimshow\(")),
+    ("evaluate", re.compile(r"\.evaluate\(|\b\w*(_score|_error|accuracy\w*)\(|"
+                            r"\b(classification_report|confusion_matrix)\(")),
+    ("predict", re.compile(r"\.predict(_proba)?\(")),
+    ("load", re.compile(r"\bread_(csv|parquet|json|excel|table|sql)\(|\.load_data\(|"
+                        r"\bload_dataset\(|\bnp\.load\(")),
+)  # fmt: skip
+# Heading verbs that say what a content verb says.
+_FAMILY = {
+    "read": "load", "get": "load", "download": "load", "fit": "train", "validate": "evaluate",
+    "test": "evaluate", "check": "evaluate", "compare": "evaluate", "visualize": "plot",
+    "visualise": "plot",
+}  # fmt: skip
+VERBS = frozenset(_GERUNDS.values()) | {verb for verb, _ in _CONTENTVERBS}
+_MAX_NAME_WORDS = 4
+
+
+def heading_words(heading: str) -> list[str]:
+    """``"Step 3. Preparing the data for ML"`` -> ``["prepare", "data"]``."""
+    text = re.sub(r"`|\*\*|__|\[([^\]]*)\]\([^)]*\)", r"\1", heading)
+    words: list[str] = []
+    for word in _NON_WORD.split(text.lower()):
+        if not word or word.isdigit() or len(word) == 1 or word in _STOP:
+            continue
+        if word in _CLAUSE:
+            if words:
+                break
+            continue
+        words.append(_GERUNDS.get(word, word) if not words else word)
+    return words[:_MAX_NAME_WORDS]
+
+
+def function_name(heading: str | None, code: str, returns: list[str]) -> str | None:
+    """A short verb phrase for a lifted cell: ``load_housing_data``, ``train_model``.
+
+    The heading's words when they say what the cell does; else the verb of what the
+    code does (train, split, plot, evaluate, predict, load) with the heading's subject
+    or the value the cell returns. None when neither says anything.
+    """
+    words = heading_words(heading) if heading else []
+    title = "_".join(words)
+    verb = next((v for v, pattern in _CONTENTVERBS if pattern.search(code)), None)
+    if verb is None:
+        return title or None
+    if words and words[0] in VERBS:
+        if _FAMILY.get(words[0], words[0]) == verb:
+            return title
+    elif title:
+        return f"{verb}_{title}"
+    if verb == "train":
+        model = next((r for r in returns if "model" in r.lower()), "model")
+        return f"train_{model.lower()}"
+    if verb == "split":
+        return "split_data"
+    if verb == "load" and returns:
+        return f"load_{returns[0].lower()}"
+    return verb
+
+
 def package_name_problem(name: str) -> str | None:
     """Why ``name`` cannot name the exported package, or None if it can."""
     if not (name.isidentifier() and not keyword.iskeyword(name) and name.islower()):

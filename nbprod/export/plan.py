@@ -30,7 +30,7 @@ from nbprod.export.model import (
     Unit,
 )
 from nbprod.export.mutations import Mutation, find_mutations
-from nbprod.export.naming import cell_name, heading_above, slugify, unique
+from nbprod.export.naming import VERBS, cell_name, function_name, heading_above, unique
 from nbprod.export.plan_tests import plan_tests
 from nbprod.export.readme import readme_from
 from nbprod.export.scope import CellScope, Use
@@ -399,8 +399,19 @@ class _Planner:
                     f"rebinds '{name}', which is exported at package level; use a new name", line
                 )
         params = [n for n in free if not self.ns.resolved(n)]
-        name = self._function_name(info, role)
-        changed = self._returned_objects(info, parts, params, name)
+        changed = self._returned_objects(info, parts, params)
+        lines = {
+            **{n: m.line for n, m in changed.items()},
+            **{n: line for n, line in bound.items() if self._read_later(n, info.position)},
+        }
+        returns = sorted(lines, key=lines.__getitem__)
+        name = self._function_name(info, role, lifted.code, returns)
+        for changed_name, mutation in changed.items():
+            self.plan.notes.append(
+                f"cell {info.cell.number}: {name}() changes '{changed_name}' in place "
+                f"({mutation.how}) and later cells read it: it returns '{changed_name}' "
+                f"({changed_name} = {name}(...))"
+            )
         for param in params:
             if param in added:
                 self.plan.notes.append(
@@ -411,11 +422,6 @@ class _Planner:
             note = self._parameter_note(info, param, set(parts.lifted))
             if note is not None:
                 self.plan.notes.append(note)
-        lines = {
-            **changed,
-            **{n: line for n, line in bound.items() if self._read_later(n, info.position)},
-        }
-        returns = sorted(lines, key=lines.__getitem__)
         heading = heading_above(self.nb, info.cell)
         docstring = f"{heading}." if heading and not heading.endswith((".", "?", "!")) else heading
         tree = LiftCellToFunction(
@@ -491,8 +497,8 @@ class _Planner:
         return None
 
     def _returned_objects(
-        self, info: CellInfo, parts: _Parts, params: list[str], function: str
-    ) -> dict[str, int]:
+        self, info: CellInfo, parts: _Parts, params: list[str]
+    ) -> dict[str, Mutation]:
         """Received objects the cell changes in place and later cells read: the function
         returns them (``df = step(df)``), so callers see the change through the data flow
         instead of through a shared object. Module state is refused."""
@@ -515,12 +521,7 @@ class _Planner:
                 )
             if name not in found and self._read_later(name, info.position):
                 found[name] = mutation
-        for name, mutation in found.items():
-            self.plan.notes.append(
-                f"cell {info.cell.number}: {function}() changes '{name}' in place ({mutation.how}) "
-                f"and later cells read it: it returns '{name}' ({name} = {function}(...))"
-            )
-        return {name: mutation.line for name, mutation in found.items()}
+        return found
 
     def _binder(self, name: str, position: int) -> CellInfo | None:
         """The cell whose binding of ``name`` a cell at ``position`` reads: the last above it.
@@ -540,7 +541,7 @@ class _Planner:
                 return False
         return False
 
-    def _function_name(self, info: CellInfo, role: Role) -> str:
+    def _function_name(self, info: CellInfo, role: Role, code: str, returns: list[str]) -> str:
         taken = self.taken | set(self.ns.owners)
         if role.name is not None:
             if role.name in taken:
@@ -548,9 +549,12 @@ class _Planner:
                     f"function name '{role.name}' from the tag is already used in the notebook"
                 )
             return role.name
-        heading = heading_above(self.nb, info.cell)
-        base = slugify(heading) if heading else ""
-        return unique(base or cell_name(info.cell), taken, suffix="_step")
+        base = function_name(heading_above(self.nb, info.cell), code, returns)
+        if base is None:
+            return unique(cell_name(info.cell), taken)
+        if base in taken and base.split("_")[0] not in VERBS:
+            base = f"compute_{base}"  # the heading names a notebook variable: say what is done
+        return unique(base, taken)
 
     def _check_cycles(self) -> None:
         """Modules that import from each other would fail at import time."""

@@ -52,7 +52,7 @@ def test_top_level_code_is_lifted_into_a_function_named_after_the_heading() -> N
         cell("print(df.shape, n)"),
     )
     code = module_code(p)
-    assert "def clean_the_data(raw: Any) -> tuple[Any, Any]:" in code
+    assert "def clean_data(raw: Any) -> tuple[Any, Any]:" in code
     assert '"""Clean the data!"""' in code
     assert "return df, n" in code
     assert "from typing import Any" in code
@@ -82,7 +82,7 @@ def test_tag_name_module_and_cell_id_naming() -> None:
 
 def test_heading_names_avoid_notebook_variables() -> None:
     p = plan(md("# Features"), cell("features = make(raw)", ["export"]), cell("features.head()"))
-    assert p.modules[0].defines == ["features_step"]
+    assert p.modules[0].defines == ["compute_features"]
 
 
 def test_recorded_outputs_and_literals_give_types() -> None:
@@ -381,7 +381,7 @@ def test_a_mutated_object_is_shared_only_with_readers_of_the_same_binding() -> N
         cell("m = LinearRegression(fit_intercept=False)", ["export"]),
     )
     assert not p.refusals, refusals(p)
-    assert [n.split(" (")[0] for n in changed(p)] == ["cell 3: cell_3() changes 'm' in place"]
+    assert [n.split(" (")[0] for n in changed(p)] == ["cell 3: train_model() changes 'm' in place"]
 
 
 def test_tuple_unpacked_literals_are_constants() -> None:
@@ -472,14 +472,14 @@ def test_a_cell_that_mutates_a_received_object_later_cells_read_returns_it() -> 
         cell("assert summary is not None and n > 0", ["test"]),
     )
     code = module_code(p)
-    assert "def add_the_ratio(df: Any) -> tuple[Any, Any]:" in code
+    assert "def add_ratio(df: Any) -> tuple[Any, Any]:" in code
     assert "return df, n" in code
     assert p.notes == [
-        "cell 3: add_the_ratio() changes 'df' in place (item assignment) and later cells read "
-        "it: it returns 'df' (df = add_the_ratio(...))"
+        "cell 3: add_ratio() changes 'df' in place (item assignment) and later cells read "
+        "it: it returns 'df' (df = add_ratio(...))"
     ]
     tests = render(p).files["tests/test_pkg.py"]
-    assert "df = load_frame()\n    df, n = add_the_ratio(df)\n" in tests
+    assert "df = load_frame()\n    df, n = add_ratio(df)\n" in tests
 
 
 def test_a_received_object_mutated_but_not_read_later_is_not_returned() -> None:

@@ -8,7 +8,7 @@ import pytest
 from nbprod.export.deps import distribution, requirements
 from nbprod.export.magics import plan_magics
 from nbprod.export.model import ExportRefused
-from nbprod.export.naming import package_name, slugify
+from nbprod.export.naming import function_name, package_name, slugify
 from nbprod.export.scope import CellScope
 from nbprod.export.select import Role, roles, strip_directives
 from nbprod.export.types import literal_type, recorded_type
@@ -171,3 +171,28 @@ def test_names_an_ipython_shell_adds_to_builtins_are_not_builtins(
 
     monkeypatch.setattr(builtins, "display", print, raising=False)
     assert CellScope(cst.parse_module("display(df)\nprint(df)")).free_names() == ["display", "df"]
+
+
+@pytest.mark.parametrize(
+    ("heading", "code", "returns", "name"),
+    [
+        ("Load the housing data", "df = pd.read_csv('h.csv')", ["df"], "load_housing_data"),
+        ("Step 3. Prepare the data for machine learning", "x = df.dropna()", ["x"], "prepare_data"),
+        ("Validating our approach using K-fold validation", "s = f(x)", ["s"], "validate_approach"),
+        ("Connect to FEAST and create a FeatureSet", "c = Client()", ["c"], "connect_to_feast"),
+        ("Get batch features for training", "model = XGBRegressor()\nmodel.fit(X, y)", ["model"],
+         "train_model"),
+        ("Get batch features for training", "x_tr, x_te = train_test_split(X)", ["x_tr", "x_te"],
+         "split_data"),
+        ("Results", "plt.plot(history['loss'])\nplt.show()", [], "plot_results"),
+        ("Results", "mae = mean_absolute_error(y, p)", ["mae"], "evaluate_results"),
+        ("Get batch features", "mae = mean_absolute_error(y, p)", ["mae"], "evaluate"),
+        ("Features", "features = make(raw)", ["features"], "features"),
+        (None, "rows = pd.read_csv('r.csv')", ["rows"], "load_rows"),
+        (None, "total = a + b", ["total"], None),
+    ],
+)  # fmt: skip
+def test_function_names_are_short_verb_phrases(
+    heading: str | None, code: str, returns: list[str], name: str | None
+) -> None:
+    assert function_name(heading, code, returns) == name
