@@ -1,13 +1,15 @@
 """Third-party imports -> distribution requirements (``sklearn`` -> ``scikit-learn>=1.5``).
 
 The running environment knows best (``importlib.metadata.packages_distributions``);
-a table covers well-known mismatches for what is not installed. Versions are lower
-bounds from the installed distribution: what the notebook was exported against.
+a table covers well-known mismatches for what is not installed. Versions are ranges
+around the installed distribution, what the notebook was exported against: from its
+major.minor up to the next major, which may remove an API the code uses.
 """
 
 from __future__ import annotations
 
 import importlib.metadata as metadata
+import re
 import sys
 from collections.abc import Iterable
 from functools import lru_cache
@@ -62,9 +64,19 @@ def distribution(module: str) -> str | None:
     return KNOWN_DISTRIBUTIONS.get(top, top)
 
 
+def version_range(version: str) -> str:
+    """``2.4.6`` -> ``>=2.4,<3``; a version without a leading number is a lower bound."""
+    found = re.match(r"(\d+)(?:\.(\d+))?", version)
+    if found is None:
+        return f">={version}"
+    major, minor = int(found[1]), found[2]
+    lower = f"{major}.{minor}" if minor is not None else str(major)
+    return f">={lower},<{major + 1}"
+
+
 def requirement(dist: str) -> str:
     try:
-        return f"{dist}>={metadata.version(dist)}"
+        return f"{dist}{version_range(metadata.version(dist))}"
     except metadata.PackageNotFoundError:
         return dist
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 import pytest
 
-from nbprod.export.deps import distribution, requirements
+from nbprod.export.deps import distribution, requirements, version_range
 from nbprod.export.magics import plan_magics
 from nbprod.export.model import ExportRefused
 from nbprod.export.naming import function_name, package_name, slugify
@@ -127,6 +127,15 @@ def test_recorded_types() -> None:
     assert recorded_type({"text/plain": "<Figure size 640x480 with 1 Axes>"}) is None
 
 
+@pytest.mark.parametrize(
+    ("version", "spec"),
+    [("2.4.6", ">=2.4,<3"), ("1.9.1", ">=1.9,<2"), ("0.24.2", ">=0.24,<1"), ("2024.1", ">=2024.1,<2025"),
+     ("7", ">=7,<8"), ("1.0rc1", ">=1.0,<2"), ("unknown", ">=unknown")],
+)  # fmt: skip
+def test_requirements_allow_the_installed_major(version: str, spec: str) -> None:
+    assert version_range(version) == spec
+
+
 def test_distributions_and_requirements() -> None:
     assert distribution("os.path") is None
     assert distribution("sklearn.metrics") == "scikit-learn"
@@ -134,6 +143,7 @@ def test_distributions_and_requirements() -> None:
     assert distribution("libcst.codemod") == "libcst"
     reqs = requirements(["libcst", "json", "sklearn", "mypkg.core"], exclude=["mypkg"])
     assert len(reqs) == 2 and reqs[0].startswith("libcst>=1.")
+    assert reqs[0].endswith(",<2")  # the installed major: an API it drops fails --verify
     assert reqs[1].split(">=")[0] == "scikit-learn"  # a version only where it is installed
 
 
