@@ -102,7 +102,7 @@ def fix(nb: Notebook, finding: Finding) -> Fix | None:
     if edits is None:
         return None
     value = f"os.getenv({json.dumps(NAME)}, {json.dumps(folder)})"
-    defined = define(nb, NAME, value, cell.index, needs="os")
+    defined = define(nb, [(NAME, value)], cell.index, needs="os")
     if defined is None:
         return None
     return Fix(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from nbprod.fixes.model import Edit
 from nbprod.notebook.model import Cell, Notebook
@@ -27,25 +28,34 @@ def assignment(nb: Notebook, name: str) -> tuple[Cell, str] | None:
 
 
 def define(
-    nb: Notebook, name: str, value: str, used_in: int, needs: str | None = None
+    nb: Notebook,
+    constants: Sequence[tuple[str, str]],
+    used_in: int,
+    needs: str | None = None,
 ) -> tuple[Edit, ...] | None:
-    """Edits that define ``name = value`` before cell ``used_in``: none if a cell above
-    already assigns it, a line at the end of the parameters cell, or a new parameters
-    cell near the top; ``needs`` is a module the value uses, imported there
-    unless a cell before does it. None when the definition cannot come before the use
-    (the name or the parameters cell is only defined further down)."""
-    found = assignment(nb, name)
-    if found is not None:
-        return () if found[0].index <= used_in else None
-    line = f"{name} = {value}"
+    """Edits that define each ``NAME = value`` of ``constants`` before cell ``used_in``:
+    nothing for a name a cell above already assigns, lines at the end of the parameters
+    cell, or a new parameters cell near the top; ``needs`` is a module the values use,
+    imported there unless a cell before does it. None when a definition cannot come
+    before the use (the name or the parameters cell is only defined further down)."""
+    lines = []
+    for name, value in constants:
+        found = assignment(nb, name)
+        if found is not None and found[0].index > used_in:
+            return None
+        if found is None:
+            lines.append(f"{name} = {value}")
+    if not lines:
+        return ()
+    line = "\n".join(lines)
     for cell in nb.code_cells:
         if PARAMETERS in cell.tags:
             if cell.index > used_in:
                 return None
             text = _with_import(nb, line, needs, cell.index)
             source = cell.source
-            lines = source.split("\n")
-            end = (len(lines), len(lines[-1]) + 1)
+            source_lines = source.split("\n")
+            end = (len(source_lines), len(source_lines[-1]) + 1)
             if not source.strip():
                 return (Edit("replace", cell.index, cell.id, (1, 1), end, text),)
             text = ("" if source.endswith("\n") else "\n") + text

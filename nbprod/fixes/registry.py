@@ -10,6 +10,7 @@ from nbprod.fixes import (
     clear_outputs,
     empty_cell,
     function_not_exported,
+    hardcoded_hyperparameters,
     hardcoded_secret,
     silent_failure,
     unpinned_install,
@@ -30,4 +31,5 @@ FIXERS: dict[str, Fixer] = {
     "NBP401": silent_failure.fix,
     "NBP404": hardcoded_secret.fix,
     "NBP202": absolute_path.fix,
+    "NBP303": hardcoded_hyperparameters.fix,
 }

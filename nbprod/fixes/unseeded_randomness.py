@@ -82,7 +82,7 @@ def fix(nb: Notebook, finding: Finding) -> Fix | None:
     edits = codemod_edits(cell, AddSeed(CodemodContext(), finding.line, finding.column))
     if edits is None:
         return None
-    defined = define(nb, SEED, "42", cell.index)
+    defined = define(nb, [(SEED, "42")], cell.index)
     if defined is None:
         return None
     return Fix("seed the call with `SEED` (a parameter, 42)", "safe", (*edits, *defined))

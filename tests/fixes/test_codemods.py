@@ -5,6 +5,7 @@ from __future__ import annotations
 from libcst.codemod import CodemodTest
 
 from nbprod.fixes.absolute_path import PathFromParameter
+from nbprod.fixes.hardcoded_hyperparameters import NameLiterals
 from nbprod.fixes.hardcoded_secret import SecretFromEnvironment
 from nbprod.fixes.silent_failure import ReraiseInHandler
 from nbprod.fixes.unseeded_randomness import AddSeed
@@ -117,3 +118,20 @@ class PathFromParameterTest(CodemodTest):
         self.assertCodemod(
             "p = '/home/ab'\n", "p = '/home/ab'\n", 1, 5, "/home/a", expected_skip=True
         )
+
+
+class NameLiteralsTest(CodemodTest):
+    TRANSFORM = NameLiterals
+
+    def test_numeric_keywords_become_names_and_run_settings_stay(self) -> None:
+        before = "m = RandomForestClassifier(n_estimators=300, max_depth=12, n_jobs=-1, criterion='gini')\n"
+        after = "m = RandomForestClassifier(n_estimators=N_ESTIMATORS, max_depth=MAX_DEPTH, n_jobs=-1, criterion='gini')\n"
+        self.assertCodemod(before, after, 1, 5)
+
+    def test_tuples_of_numbers_are_literals_too(self) -> None:
+        before = "MLPClassifier(hidden_layer_sizes=(64, 32), alpha=-1e-4)\n"
+        after = "MLPClassifier(hidden_layer_sizes=HIDDEN_LAYER_SIZES, alpha=ALPHA)\n"
+        self.assertCodemod(before, after, 1, 1)
+
+    def test_a_positional_literal_skips(self) -> None:
+        self.assertCodemod("SVC(10, gamma=0.1)\n", "SVC(10, gamma=0.1)\n", 1, 1, expected_skip=True)

@@ -175,3 +175,27 @@ def test_absolute_paths_share_one_data_dir_parameter_below_the_title() -> None:
     # a folder other than DATA_DIR's is left to the user
     [left] = result.findings
     assert (left.code, left.cell_index, left.line, left.fix) == ("NBP202", 4, 2, None)
+
+
+def test_hyperparameters_move_to_the_parameters_cell_call_by_call() -> None:
+    data = notebook(
+        cell("EPOCHS = 3", tags=["parameters"]),
+        cell("from sklearn.svm import SVC\nfrom sklearn.ensemble import RandomForestClassifier"),
+        cell("a = SVC(C=10)\nb = RandomForestClassifier(n_estimators=500)\nb.fit(X, y)", count=2),
+    )
+    result, applied = fix(data, select=("NBP303",), unsafe=True)
+    assert sources(data) == [
+        "EPOCHS = 3\nC = 10\nN_ESTIMATORS = 500",
+        "from sklearn.svm import SVC\nfrom sklearn.ensemble import RandomForestClassifier",
+        "a = SVC(C=C)\nb = RandomForestClassifier(n_estimators=N_ESTIMATORS)\nb.fit(X, y)",
+    ]
+    assert len(applied) == 2 and not result.findings
+
+
+def test_a_hyperparameter_name_holding_another_value_is_not_reused() -> None:
+    data = notebook(
+        cell("N_ESTIMATORS = 300\nfrom sklearn.ensemble import RandomForestClassifier"),
+        cell("RandomForestClassifier(n_estimators=500)", count=2),
+    )
+    result, applied = fix(data, select=("NBP303",), unsafe=True)
+    assert not applied and result.findings[0].fix is None
