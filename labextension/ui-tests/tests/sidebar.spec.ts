@@ -235,8 +235,14 @@ test.describe('reading the findings', () => {
       );
     await page.keyboard.press('Escape');
     const ours = items.map((c, k) => (c.startsWith('nbprod:') ? k : -1)).filter(k => k >= 0);
-    expect(ours.length).toBe(3);
-    expect(ours[2] - ours[0]).toBe(2); // together
+    // check, re-run in a fresh kernel, export; tag-export on a cell
+    expect(items.filter(c => c.startsWith('nbprod:'))).toEqual([
+      'nbprod:tag-export',
+      'nbprod:check',
+      'nbprod:rerun',
+      'nbprod:export'
+    ]);
+    expect(ours[3] - ours[0]).toBe(3); // together
     expect(items[ours[0] - 1]).toBe('---'); // a separator before the group
     expect(ours[0]).toBeGreaterThan(items.indexOf('notebook:redo-cell-action')); // not between Undo and Redo
     expect(items.indexOf('notebook:redo-cell-action') - items.indexOf('notebook:undo-cell-action')).toBe(1);
