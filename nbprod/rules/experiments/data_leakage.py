@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from nbprod.analysis import AnalyzedNotebook, CellFacts
+from nbprod.analysis.cell import dotted_name
 from nbprod.analysis.ml import Bind, MLFacts, Role, Split, Step
 from nbprod.findings import ChecklistArea, Finding, Severity
 from nbprod.rules.base import Invalid, Rule
@@ -14,30 +15,56 @@ _DATA_KEYWORDS = ("X", "x", "y", "raw_documents")
 
 @dataclass(frozen=True)
 class _Fit:
-    """A preprocessor fitted on data that was not split yet."""
+    """Something learnt from rows that are split later: a preprocessor fitted on them, a
+    resampler that drew new rows from them, or a statistic computed over them."""
 
     facts: CellFacts
     call: ast.Call
-    label: str  # "StandardScaler"
+    label: str  # "StandardScaler", "SMOTE", "df.age.mean()"
     data: str  # the fitted expression, for the message
+    kind: str = "fit"  # "fit", "resample", "statistic", "train-fit" (on a part split again)
+
+
+# Statistics over rows (`df.age.mean()`, `np.percentile(x, 99)`, `pd.qcut(x, 4)`): computed
+# before a split, they carry the test rows into every row they fill, scale or bin.
+_STATISTIC_METHODS = frozenset(
+    {"mean", "median", "std", "var", "min", "max", "quantile", "mode", "value_counts"}
+)
+_STATISTIC_FUNCTIONS = frozenset(
+    {"pandas.qcut", "numpy.mean", "numpy.median", "numpy.std", "numpy.var", "numpy.percentile",
+     "numpy.quantile", "numpy.nanmean", "numpy.nanmedian", "numpy.nanstd"}
+)  # fmt: skip
+_RESAMPLE = ("fit_resample", "fit_sample")
 
 
 class DataLeakage(Rule):
     """## What it does
-    Flags test data that reaches training: a preprocessor fitted before the split, or the
-    held-out split passed to `fit`.
+    Flags test data that reaches training, in the three ways the static-analysis
+    literature names (Yang et al., "Data Leakage in Notebooks", ASE 2022):
 
-    - a preprocessor or feature selector (scikit-learn's scalers, `PCA`, `SelectKBest`,
-      `TfidfVectorizer`, `SimpleImputer`, ... anything from `sklearn.preprocessing`,
-      `feature_selection`, `decomposition`, `impute`, `feature_extraction` that learns
-      statistics) is fitted with `fit`/`fit_transform` on data that is split afterwards:
-      its output (or what it transforms) flows, through assignments across cells, into
-      `train_test_split`, a manual `data[:n]`/`data[n:]` split, `KFold.split` or
-      `cross_val_score`;
-    - the held-out side of a split (or a Keras dataset's test part) is passed to `fit`,
-      `fit_transform` or a model's training call.
-    Encoders that learn no statistics (`LabelEncoder`, `OneHotEncoder`, `Normalizer`, ...)
-    and preprocessing inside a `Pipeline` fitted on the training split are not reported.
+    - **preprocessing leakage**: a preprocessor or feature selector (scikit-learn's
+      scalers, `PCA`, `SelectKBest`, `TfidfVectorizer`, `SimpleImputer`, ... anything from
+      `sklearn.preprocessing`, `feature_selection`, `decomposition`, `impute`,
+      `feature_extraction` that learns statistics) is fitted with `fit`/`fit_transform`,
+      or a statistic is computed over the rows (`df.age.mean()`, `.std()`, `.median()`,
+      `.quantile()`, `.value_counts()`, `np.percentile`, `pd.qcut`; assigned, or filled in
+      with `inplace=True`), on data that is split afterwards: its output flows, through
+      assignments across cells, into `train_test_split`, a manual `data[:n]`/`data[n:]`
+      split, `KFold.split` or `cross_val_score`. A preprocessor fitted on a whole training
+      part that is then split again or cross-validated leaks into the validation folds;
+    - **overlap leakage**: rows resampled with imbalanced-learn (`SMOTE().fit_resample`)
+      before the split, so rows made from test rows are trained on; `train = df.loc[:N]`
+      with `test = df.loc[N:]` (`.loc` includes both ends);
+    - **multi-test leakage**: the held-out side of a split (or a Keras dataset's test
+      part) is passed to `fit`, `fit_transform` or a model's training call.
+
+    Not reported: encoders that learn no statistics (`LabelEncoder`, `OneHotEncoder`,
+    `Normalizer`, ...), row-wise transforms (`np.log1p`, `pd.get_dummies`), statistics
+    that only select rows (`df[df.x < df.x.quantile(0.99)]`), statistics of a split part
+    used on that part, and preprocessing inside a `Pipeline` fitted on the training split.
+    Not caught yet: a split or a fit inside a notebook function (`def evaluate(clf, X,
+    y): ... train_test_split(X, y)`), fits inside `df.apply(lambda ...)`, and the test
+    set used to choose among models before being reported as untouched.
 
     ## Why is this bad?
     The test rows shaped the features the model was trained and evaluated on: means,
@@ -94,12 +121,26 @@ class DataLeakage(Rule):
             "model.fit(x_train, y_train, validation_data=(x_test, y_test))",
             "model.fit(np.concatenate([x_train, x_test]), np.concatenate([y_train, y_test]))",
         ],
-        # fitted on the training split, then split again for validation: not this rule's case
+        # statistics of the test rows used on the test rows only; row-wise transforms
         [
-            "from sklearn.model_selection import train_test_split\nfrom sklearn.preprocessing import MinMaxScaler",
+            "import numpy as np\nimport pandas as pd\nfrom sklearn.model_selection import train_test_split",
+            "df['amount'] = np.log1p(df['amount'])\nX = pd.get_dummies(df[CATS])",
             "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)",
-            "X_train = MinMaxScaler().fit_transform(X_train)",
-            "X_tr, X_val, y_tr, y_val = train_test_split(X_train, y_train, random_state=0)",
+            "X_test = (X_test - X_test.mean()) / X_test.std()\nmean = X_train.mean()",
+        ],
+        # resampling the training split only
+        [
+            "from imblearn.over_sampling import SMOTE\nfrom sklearn.model_selection import train_test_split",
+            "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)",
+            "X_res, y_res = SMOTE(random_state=0).fit_resample(X_train, y_train)",
+        ],
+        # `.iloc` slices do not overlap
+        ["train = df.iloc[:N]\ntest = df.iloc[N:]"],
+        # a statistic that only selects rows
+        [
+            "from sklearn.model_selection import train_test_split",
+            "df = df[df['origin'].map(df['origin'].value_counts()) > 500]",
+            "train, test = train_test_split(df, random_state=0)",
         ],
     ]
     invalid = [
@@ -139,31 +180,71 @@ class DataLeakage(Rule):
             ],
             at=[(2, 2, 10), (3, 1, 1)],
         ),
+        # fitted on the whole training split, which is then split again for validation
+        Invalid(
+            [
+                "from sklearn.model_selection import train_test_split\nfrom sklearn.preprocessing import MinMaxScaler",
+                "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)",
+                "X_train = MinMaxScaler().fit_transform(X_train)",
+                "X_tr, X_val, y_tr, y_val = train_test_split(X_train, y_train, random_state=0)",
+            ],
+            at=[(2, 1, 11)],
+        ),
+        # resampling before the split: synthetic rows made from test rows
+        Invalid(
+            [
+                "from imblearn.over_sampling import SMOTE\nfrom sklearn.model_selection import train_test_split",
+                "sm = SMOTE(random_state=0)\nXr, yr = sm.fit_resample(X, y)",
+                "X_train, X_test, y_train, y_test = train_test_split(Xr, yr, random_state=0)",
+            ],
+            at=[(1, 2, 10)],
+        ),
+        # statistics over all rows, in place or assigned, then split
+        Invalid(
+            [
+                "import pandas as pd\nfrom sklearn.model_selection import train_test_split",
+                "df.age.fillna(df.age.mean(), inplace=True)",
+                "df['income'] = (df.income - df.income.mean()) / df.income.std()",
+                "df['bucket'] = pd.qcut(df.size, 4)",
+                "train, test = train_test_split(df, random_state=0)",
+            ],
+            at=[(1, 1, 15), (2, 1, 29), (3, 1, 16)],
+        ),
+        # `.loc` includes both ends: the boundary row is in both parts
+        Invalid(["train = df.loc[:'2020-12-31']\ntest = df.loc['2020-12-31':]"], at=[(0, 2, 8)]),
     ]
 
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
         ml = nb.ml
-        if not any(c.kind == "preprocessor" for c in ml.constructions) and not ml.trainings:
-            return
         if not ml.splits:
             return
         tainted: dict[str, tuple[_Fit, ...]] = {}  # names holding data from fits on unsplit data
         fitted: dict[str, _Fit] = {}  # preprocessors fitted on unsplit data
-        reported: set[int] = set()
+        resamplers: dict[str, str] = {}  # name -> imbalanced-learn class it holds
+        reported: set[object] = set()
         for step, roles in ml.walk_roles():
             leaky: dict[int, _Fit] = {}  # calls in this step whose result carries a leak
+            filters = _in_row_filters(step)
             for call in ml.step_calls(step):
                 finding = self._fit(nb, step, call, roles, leaky, fitted)
                 if finding is not None:
                     yield finding
+                self._resample(ml, step, call, roles, leaky, resamplers)
+                if id(call) not in filters:
+                    self._statistic(ml, step, call, roles, leaky)
             for call in ml.step_calls(step):
                 origin = _transformed(call, leaky, fitted)
                 if origin is not None:
                     leaky[id(call)] = origin
             for split in ml.splits_at(step):
-                for origin in self._split_origins(ml, split, tainted, leaky):
-                    if id(origin.call) not in reported:
-                        reported.add(id(origin.call))
+                overlap = self._overlap(nb, split)
+                if overlap is not None:
+                    yield overlap
+                origins = self._split_origins(ml, split, tainted, leaky)
+                for origin in sorted(origins, key=lambda o: ml.order(o.facts, o.call)):
+                    key = _report_key(origin)
+                    if key not in reported:
+                        reported.add(key)
                         yield self._leak(nb, origin, split)
 
             def source(bind: Bind) -> tuple[_Fit, ...] | None:
@@ -171,9 +252,15 @@ class DataLeakage(Rule):
                 return tuple(leaky[id(c)] for c in calls if id(c) in leaky) or None
 
             ml.propagate(tainted, step, source, _union)
+            for name, origin in _filled_in_place(step, leaky):
+                tainted[name] = _union([tainted.get(name, ()), (origin,)])
             for bind in step.binds:
                 if bind.rebinds:
                     fitted.pop(bind.name, None)
+                    resamplers.pop(bind.name, None)
+                label = _resampler(ml, bind.value)
+                if label is not None:
+                    resamplers[bind.name] = label  # `sm = SMOTE(random_state=0)`
                 value = bind.value
                 if isinstance(value, ast.Call) and id(value) in leaky and _attr(value) == "fit":
                     fitted[bind.name] = leaky[id(value)]  # `scaler = StandardScaler().fit(X)`
@@ -219,12 +306,62 @@ class DataLeakage(Rule):
         if sides or training is not None or preprocessor is None or not data:
             if isinstance(receiver, ast.Name):
                 fitted.pop(receiver.id, None)  # refitted, on split data this time
+            if sides and training is None and preprocessor is not None:
+                # fitted on a whole training part: harmless unless that part is split again
+                name = sides[0][0]
+                leaky[id(call)] = _Fit(step.facts, call, preprocessor.label, name, "train-fit")
             return None
         origin = _Fit(step.facts, call, preprocessor.label, _short(data[0]))
         leaky[id(call)] = origin
         if attr == "fit" and isinstance(receiver, ast.Name):
             fitted[receiver.id] = origin
         return None
+
+    @staticmethod
+    def _resample(
+        ml: MLFacts,
+        step: Step,
+        call: ast.Call,
+        roles: dict[str, tuple[Role, Split]],
+        leaky: dict[int, _Fit],
+        resamplers: dict[str, str],
+    ) -> None:
+        """`SMOTE().fit_resample(X, y)` on rows not split yet: new rows made from test rows."""
+        if _attr(call) not in _RESAMPLE:
+            return
+        assert isinstance(call.func, ast.Attribute)
+        receiver = call.func.value
+        label = (
+            resamplers.get(receiver.id)
+            if isinstance(receiver, ast.Name)
+            else _resampler(ml, receiver)
+        )
+        data = _data_arguments(call)
+        if label is None or not data or any(n in roles for n in ml.reads(data)):
+            return
+        leaky[id(call)] = _Fit(step.facts, call, label, _short(data[0]), "resample")
+
+    @staticmethod
+    def _statistic(
+        ml: MLFacts,
+        step: Step,
+        call: ast.Call,
+        roles: dict[str, tuple[Role, Split]],
+        leaky: dict[int, _Fit],
+    ) -> None:
+        """`df.age.mean()`, `pd.qcut(df.x, 4)` over rows not split yet."""
+        qualified = ml.qualify(dotted_name(call.func))
+        if qualified in _STATISTIC_FUNCTIONS:
+            data = call.args[:1]
+        elif _attr(call) in _STATISTIC_METHODS and qualified is None:
+            assert isinstance(call.func, ast.Attribute)
+            data = [call.func.value]
+        else:
+            return
+        names = ml.reads(list(data))
+        if not names or any(n in roles for n in names) or any(n in ml.nb.imports for n in names):
+            return  # no data, a split part's own statistic, or a module's function
+        leaky[id(call)] = _Fit(step.facts, call, _short(call), _short(data[0]), "statistic")
 
     @staticmethod
     def _split_origins(
@@ -245,12 +382,52 @@ class DataLeakage(Rule):
             how = f"split into {parts} {where}"
         else:
             how = f"cross-validated by `{split.api}` {where}"
+        if origin.kind == "resample":
+            message = (
+                f"`{origin.label}` resamples `{origin.data}` before the data is {how}: rows"
+                " made from (or copied from) test rows end up in training; resample the"
+                " training split only (an imblearn Pipeline does it per fold)"
+            )
+        elif origin.kind == "statistic":
+            message = (
+                f"`{origin.label}` is computed over all rows before the data is {how}:"
+                " statistics of the test rows leak into training; compute it on the training"
+                " split (or in a Pipeline step)"
+            )
+        elif origin.kind == "train-fit":
+            message = (
+                f"`{origin.label}` is fitted on all of `{origin.data}` before `{origin.data}`"
+                f" is {how}: the validation rows' statistics leak into training; put it in a"
+                " Pipeline so each fold fits its own"
+            )
+        else:
+            message = (
+                f"`{origin.label}` is fitted on `{origin.data}` before the data is {how}:"
+                " statistics of the test rows leak into training; fit it on the training"
+                " split only"
+            )
+        return self.at_node(nb, origin.facts, origin.call, message)
+
+    def _overlap(self, nb: AnalyzedNotebook, split: Split) -> Finding | None:
+        """`train = df.loc[:N]`, `test = df.loc[N:]`: `.loc` includes both ends."""
+        node = split.node
+        if not (
+            split.api == "slice"
+            and isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr == "loc"
+            and isinstance(node.slice, ast.Slice)
+            and node.slice.lower is not None
+        ):
+            return None
+        bound = ast.unparse(node.slice.lower)
         return self.at_node(
             nb,
-            origin.facts,
-            origin.call,
-            f"`{origin.label}` is fitted on `{origin.data}` before the data is {how}: statistics"
-            " of the test rows leak into training; fit it on the training split only",
+            split.facts,
+            node,
+            f"`.loc` slices include both ends: the row labelled `{bound}` is in"
+            f" `{split.train[0]}` and in `{split.held_out[0]}`; start the held-out part after"
+            " it, or slice by position with `.iloc`",
         )
 
 
@@ -283,3 +460,55 @@ def _data_arguments(call: ast.Call) -> list[ast.expr]:
 def _short(node: ast.expr) -> str:
     text = ast.unparse(node)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _in_row_filters(step: Step) -> set[int]:
+    """Calls inside a subscript (`df[df.x.map(df.x.value_counts()) > 500]`): a statistic
+    that only selects rows puts no test values into the rows that stay."""
+    found: set[int] = set()
+    for expr in step.exprs:
+        for node in ast.walk(expr):
+            if isinstance(node, ast.Subscript):
+                found.update(id(n) for n in ast.walk(node.slice) if isinstance(n, ast.Call))
+    return found
+
+
+def _report_key(origin: _Fit) -> object:
+    """One finding per fit, and per line of statistics (`(x - x.mean()) / x.std()`)."""
+    if origin.kind == "statistic":
+        return (id(origin.facts), origin.call.lineno)
+    return id(origin.call)
+
+
+def _resampler(ml: MLFacts, value: ast.expr | None) -> str | None:
+    """The imbalanced-learn class a construction makes (`SMOTE(...)` -> "SMOTE")."""
+    if not isinstance(value, ast.Call):
+        return None
+    qualified = ml.qualify(dotted_name(value.func))
+    if qualified is None or not qualified.startswith("imblearn."):
+        return None
+    return qualified.rpartition(".")[2]
+
+
+def _filled_in_place(step: Step, leaky: dict[int, _Fit]) -> Iterator[tuple[str, _Fit]]:
+    """`df.age.fillna(df.age.mean(), inplace=True)`: the frame holds the statistic now."""
+    if not isinstance(step.node, ast.Expr) or not isinstance(step.node.value, ast.Call):
+        return
+    call = step.node.value
+    if not any(k.arg == "inplace" and _is_true(k.value) for k in call.keywords):
+        return
+    if not isinstance(call.func, ast.Attribute):
+        return
+    base = call.func.value
+    while isinstance(base, (ast.Attribute, ast.Subscript)):
+        base = base.value
+    if not isinstance(base, ast.Name):
+        return
+    for arg in [*call.args, *(k.value for k in call.keywords)]:
+        for node in ast.walk(arg):
+            if isinstance(node, ast.Call) and id(node) in leaky:
+                yield base.id, leaky[id(node)]
+
+
+def _is_true(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
