@@ -110,6 +110,19 @@ test.describe('re-run in a fresh kernel', () => {
     await expect(rerun(page).locator('.nbprod-rerun-start')).toBeEnabled();
   });
 
+  test('a kernel that dies is reported at the cell that killed it', async ({ page, tmpPath }) => {
+    await open(page, tmpPath, 'rerun-crash.ipynb');
+    await rerun(page).locator('.nbprod-rerun-start').click();
+    await expect(rerun(page)).toHaveAttribute('data-state', 'done', { timeout: 60000 });
+    const finding = rerun(page).locator('.nbprod-finding');
+    await expect(finding).toHaveCount(1);
+    await expect(finding).toHaveAttribute('data-code', 'NBP110');
+    await expect(finding).toHaveAttribute('data-cell', '3');
+    await expect(finding.locator('.nbprod-message')).toContainText('the kernel died while running this cell');
+    // the notebook's own session is unaffected: the sidebar still checks it
+    await expect(sidebar(page).locator('.nbprod-checklist')).toHaveAttribute('data-status', 'done');
+  });
+
   test('a refused run says why in the panel', async ({ page, tmpPath }) => {
     await open(page, tmpPath, 'rerun-deleted.ipynb');
     // the server's answer to a session that lost its login or XSRF cookie
