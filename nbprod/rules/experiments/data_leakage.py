@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from nbprod.analysis import AnalyzedNotebook, CellFacts
 from nbprod.analysis.cell import dotted_name
 from nbprod.analysis.ml import Bind, MLFacts, Role, Split, Step
+from nbprod.analysis.ml_catalog import CROSS_VALIDATION, classify
 from nbprod.findings import ChecklistArea, Finding, Severity
 from nbprod.rules.base import Invalid, Rule
 
@@ -37,6 +38,14 @@ _STATISTIC_FUNCTIONS = frozenset(
 _RESAMPLE = ("fit_resample", "fit_sample")
 
 
+@dataclass
+class _Functions:
+    """Notebook functions that split their arguments or fit a preprocessor on them."""
+
+    splits: dict[str, tuple[int, ...]] = field(default_factory=dict)  # name -> split params
+    fits: dict[str, str] = field(default_factory=dict)  # name -> preprocessor it fits
+
+
 class DataLeakage(Rule):
     """## What it does
     Flags test data that reaches training, in the three ways the static-analysis
@@ -62,9 +71,13 @@ class DataLeakage(Rule):
     `Normalizer`, ...), row-wise transforms (`np.log1p`, `pd.get_dummies`), statistics
     that only select rows (`df[df.x < df.x.quantile(0.99)]`), statistics of a split part
     used on that part, and preprocessing inside a `Pipeline` fitted on the training split.
-    Not caught yet: a split or a fit inside a notebook function (`def evaluate(clf, X,
-    y): ... train_test_split(X, y)`), fits inside `df.apply(lambda ...)`, and the test
-    set used to choose among models before being reported as untouched.
+    Notebook functions count where they are called: `evaluate(clf, X, y)` splits `X` when
+    its body calls `train_test_split` or `cross_val_score` on that parameter, and
+    `prepare(df)` fits when its body fits a preprocessor on its argument.
+
+    Not caught yet: fits inside `df.apply(lambda ...)`, splits through methods of
+    notebook classes, and the test set used to choose among models before being reported
+    as untouched.
 
     ## Why is this bad?
     The test rows shaped the features the model was trained and evaluated on: means,
@@ -142,6 +155,13 @@ class DataLeakage(Rule):
             "df = df[df['origin'].map(df['origin'].value_counts()) > 500]",
             "train, test = train_test_split(df, random_state=0)",
         ],
+        # a notebook function that fits on what it is given, given the training split
+        [
+            "from sklearn.model_selection import train_test_split\nfrom sklearn.preprocessing import MinMaxScaler, StandardScaler",
+            "def prepare(frame):\n    return MinMaxScaler().fit_transform(frame)",
+            "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)",
+            "X_train = prepare(X_train)",
+        ],
     ]
     invalid = [
         Invalid(
@@ -212,15 +232,36 @@ class DataLeakage(Rule):
         ),
         # `.loc` includes both ends: the boundary row is in both parts
         Invalid(["train = df.loc[:'2020-12-31']\ntest = df.loc['2020-12-31':]"], at=[(0, 2, 8)]),
+        # the split, or the fit, inside a notebook function
+        Invalid(
+            [
+                "from sklearn.model_selection import train_test_split\nfrom sklearn.preprocessing import MinMaxScaler, StandardScaler",
+                "def evaluate(clf, X, y):\n    X_tr, X_te, y_tr, y_te = train_test_split(X, y, random_state=0)\n"
+                "    return clf.fit(X_tr, y_tr).score(X_te, y_te)",
+                "X = StandardScaler().fit_transform(df[F])",
+                "evaluate(model, X, df.y)",
+            ],
+            at=[(2, 1, 5)],
+        ),
+        Invalid(
+            [
+                "from sklearn.model_selection import train_test_split\nfrom sklearn.preprocessing import MinMaxScaler, StandardScaler",
+                "def prepare(frame):\n    scaler = MinMaxScaler()\n    return scaler.fit_transform(frame)",
+                "X = prepare(df[F])",
+                "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)",
+            ],
+            at=[(2, 1, 5)],
+        ),
     ]
 
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
         ml = nb.ml
-        if not ml.splits:
+        if not ml.splits and not any(_splits_data(s.qualified) for s in ml.sites if s.function):
             return
         tainted: dict[str, tuple[_Fit, ...]] = {}  # names holding data from fits on unsplit data
         fitted: dict[str, _Fit] = {}  # preprocessors fitted on unsplit data
         resamplers: dict[str, str] = {}  # name -> imbalanced-learn class it holds
+        functions = _functions(nb)
         reported: set[object] = set()
         for step, roles in ml.walk_roles():
             leaky: dict[int, _Fit] = {}  # calls in this step whose result carries a leak
@@ -232,11 +273,12 @@ class DataLeakage(Rule):
                 self._resample(ml, step, call, roles, leaky, resamplers)
                 if id(call) not in filters:
                     self._statistic(ml, step, call, roles, leaky)
+                self._function_fit(ml, step, call, roles, leaky, functions)
             for call in ml.step_calls(step):
                 origin = _transformed(call, leaky, fitted)
                 if origin is not None:
                     leaky[id(call)] = origin
-            for split in ml.splits_at(step):
+            for split in [*ml.splits_at(step), *_function_splits(ml, step, functions)]:
                 overlap = self._overlap(nb, split)
                 if overlap is not None:
                     yield overlap
@@ -364,6 +406,24 @@ class DataLeakage(Rule):
         leaky[id(call)] = _Fit(step.facts, call, _short(call), _short(data[0]), "statistic")
 
     @staticmethod
+    def _function_fit(
+        ml: MLFacts,
+        step: Step,
+        call: ast.Call,
+        roles: dict[str, tuple[Role, Split]],
+        leaky: dict[int, _Fit],
+        functions: _Functions,
+    ) -> None:
+        """`X = prepare(df)` where `prepare` fits a preprocessor on its argument."""
+        if not isinstance(call.func, ast.Name) or call.func.id not in functions.fits:
+            return
+        data = _data_arguments(call)
+        if not data or any(n in roles for n in ml.reads(data)):
+            return
+        label = f"{call.func.id}()` fits `{functions.fits[call.func.id]}"
+        leaky[id(call)] = _Fit(step.facts, call, label, _short(data[0]))
+
+    @staticmethod
     def _split_origins(
         ml: MLFacts, split: Split, tainted: dict[str, tuple[_Fit, ...]], leaky: dict[int, _Fit]
     ) -> Iterator[_Fit]:
@@ -377,7 +437,9 @@ class DataLeakage(Rule):
 
     def _leak(self, nb: AnalyzedNotebook, origin: _Fit, split: Split) -> Finding:
         where = "below" if split.facts is origin.facts else f"in cell {split.facts.cell.number}"
-        if split.held_out:
+        if split.api.endswith("()"):
+            how = f"split inside `{split.api}` {where}"
+        elif split.held_out:
             parts = "/".join(f"`{n}`" for n in (*split.train[:1], *split.held_out[:1]))
             how = f"split into {parts} {where}"
         else:
@@ -460,6 +522,74 @@ def _data_arguments(call: ast.Call) -> list[ast.expr]:
 def _short(node: ast.expr) -> str:
     text = ast.unparse(node)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _functions(nb: AnalyzedNotebook) -> _Functions:
+    """Top-level notebook functions that split a parameter (`train_test_split(X, y)`,
+    `cross_val_score(m, X, y)`) or fit a preprocessor on one."""
+    ml = nb.ml
+    found = _Functions()
+    for facts in nb.cells:
+        for node in facts.tree.body if facts.tree is not None else ():
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            params = [a.arg for a in [*node.args.posonlyargs, *node.args.args]]
+            local: dict[str, str] = {}  # local name -> preprocessor class it holds
+            split: set[int] = set()
+            for sub in ast.walk(node):
+                if not isinstance(sub, ast.Call):
+                    if isinstance(sub, ast.Assign) and isinstance(sub.value, ast.Call):
+                        label = _preprocessor(ml, sub.value)
+                        for target in sub.targets:
+                            if label is not None and isinstance(target, ast.Name):
+                                local[target.id] = label
+                    continue
+                qualified = ml.qualify(dotted_name(sub.func))
+                data: list[ast.expr] = []
+                if _splits_data(qualified):
+                    data = sub.args[1:2] if qualified in CROSS_VALIDATION else list(sub.args)
+                for name in ml.reads(data) if data else ():
+                    if name in params:
+                        split.add(params.index(name))
+                if _attr(sub) in ("fit", "fit_transform") and sub.args:
+                    assert isinstance(sub.func, ast.Attribute)
+                    receiver = sub.func.value
+                    label = (
+                        local.get(receiver.id)
+                        if isinstance(receiver, ast.Name)
+                        else _preprocessor(ml, receiver)
+                    )
+                    if label is not None and set(ml.reads(list(sub.args[:1]))) & set(params):
+                        found.fits[node.name] = label
+            if split:
+                found.splits[node.name] = tuple(sorted(split))
+    return found
+
+
+def _splits_data(qualified: str | None) -> bool:
+    return qualified is not None and (
+        qualified in CROSS_VALIDATION or qualified.endswith(".train_test_split")
+    )
+
+
+def _preprocessor(ml: MLFacts, value: ast.expr) -> str | None:
+    """The class of a preprocessor construction (`StandardScaler()` -> "StandardScaler")."""
+    if not isinstance(value, ast.Call):
+        return None
+    qualified = ml.qualify(dotted_name(value.func))
+    if qualified is None or classify(qualified) != "preprocessor":
+        return None
+    return qualified.rpartition(".")[2]
+
+
+def _function_splits(ml: MLFacts, step: Step, functions: _Functions) -> Iterator[Split]:
+    """Calls of notebook functions that split what they are given, as splits."""
+    for call in ml.step_calls(step):
+        if not isinstance(call.func, ast.Name) or call.func.id not in functions.splits:
+            continue
+        data = [call.args[i] for i in functions.splits[call.func.id] if i < len(call.args)]
+        order = ml.order(step.facts, call)
+        yield Split(step.facts, call, order, f"{call.func.id}()", (), (), tuple(ml.reads(data)))
 
 
 def _in_row_filters(step: Step) -> set[int]:
