@@ -26,15 +26,28 @@ from nbprod.analysis.ml_catalog import (
     COMPOSITES,
     CROSS_VALIDATION,
     DATA_READERS,
+    DATASET_PIPELINE_METHODS,
     FUNCTION_TRAINERS,
     HELD_OUT_KEYWORDS,
     KERAS_FIT_KEYWORDS,
+    KERAS_PLUMBING,
+    LABELLED_DATASETS,
+    LABELLED_FLOWS,
+    LINEAR_KERAS,
     LINEAR_TORCH,
+    LOGGING_TRAINERS,
+    METRIC_CALLS,
+    METRIC_PREFIXES,
     MODEL_BASES,
     MODEL_KINDS,
+    PAIRED_DATASETS,
     SEEDS,
     SEQUENTIAL,
     TENSORBOARD_APIS,
+    TRACKER_KEYWORDS,
+    TRACKING_CALLS,
+    TRAINER_EVAL_METHODS,
+    TRAINER_TRAIN_METHODS,
     ModelKind,
     classify,
     normalize,
@@ -86,7 +99,9 @@ class Training:
 
     @property
     def nontrivial(self) -> bool:
-        return self.model.nontrivial if self.model is not None else self.neural
+        if self.model is not None and self.model.kind != "trainer":
+            return self.model.nontrivial
+        return self.neural  # a training driver (Trainer, Lightning, Ignite) trains a network
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +168,7 @@ class DataLoad:
 @dataclass(frozen=True, slots=True)
 class TrackerUse:
     facts: CellFacts
-    module: str  # "mlflow", "wandb.sdk", "azureml.core.Run", "tensorboard", ...
+    module: str  # "mlflow", "wandb.sdk", "azureml.core.Run", "tensorboard", "csv-logger", ...
     line: int
 
 
@@ -302,18 +317,36 @@ class MLFacts:
     @cached_property
     def linear_classes(self) -> frozenset[str]:
         """Notebook `nn.Module`s that are linear models: `nn.Linear` layers and
-        `nn.Parameter`s, and no other torch call (no activation, no other layer)."""
+        `nn.Parameter`s, and no other torch call (no activation, no other layer); and
+        `keras.Model`s whose `call` is affine: `Dense` layers (one, or several without
+        activation) or `tf.matmul` with weights."""
         found: set[str] = set()
         for defs in self._defs.values():
             for cls in defs.classes:
                 if cls.name not in self.model_classes:
                     continue
                 calls = [n for n in ast.walk(cls) if isinstance(n, ast.Call)]
-                qualified = [self.qualify(dotted_name(c.func)) for c in calls]
-                torch = [q for q in qualified if q is not None and q.startswith("torch")]
+                qualified = [(self.qualify(dotted_name(c.func)), c) for c in calls]
+                torch = [q for q, _ in qualified if q is not None and q.startswith("torch")]
+                keras = [
+                    (q, c)
+                    for q, c in qualified
+                    if q is not None and q.startswith(("keras.", "tensorflow"))
+                ]
                 if torch and all(q in LINEAR_TORCH for q in torch):
                     found.add(cls.name)
+                elif keras and not torch and self._affine_keras(keras):
+                    found.add(cls.name)
         return frozenset(found)
+
+    @staticmethod
+    def _affine_keras(calls: list[tuple[str, ast.Call]]) -> bool:
+        dense = [c for q, c in calls if q == "keras.layers.Dense"]
+        if not all(q in LINEAR_KERAS or _plumbing(q) or q in MODEL_BASES for q, _ in calls):
+            return False
+        if len(dense) == 1:  # a linear or logistic regression
+            return _activation(dense[0]) in (None, "linear", "sigmoid", "softmax")
+        return all(_activation(c) in (None, "linear") for c in dense)
 
     def _linear_layers(self, layers: list[ast.expr]) -> bool:
         return bool(layers) and all(
@@ -323,16 +356,23 @@ class MLFacts:
         )
 
     def _single_dense(self, call: ast.Call) -> bool:
+        """One `Dense` layer after input plumbing (`Input`, `Normalization`, `Flatten`):
+        a linear or logistic regression."""
         layers = call.args[0] if call.args else None
-        if not isinstance(layers, (ast.List, ast.Tuple)) or len(layers.elts) != 1:
+        if not isinstance(layers, (ast.List, ast.Tuple)):
             return False
-        layer = layers.elts[0]
-        qualified = self.qualify(dotted_name(layer.func)) if isinstance(layer, ast.Call) else None
-        return (
-            qualified is not None
-            and qualified.startswith("keras.")
-            and qualified.endswith(".Dense")
-        )
+        dense = 0
+        for layer in layers.elts:
+            qualified = (
+                self.qualify(dotted_name(layer.func)) if isinstance(layer, ast.Call) else None
+            )
+            if qualified is None or not qualified.startswith("keras."):
+                return False
+            if qualified.endswith(".Dense"):
+                dense += 1
+            elif not _plumbing(qualified):
+                return False
+        return dense == 1
 
     def _inner_kinds(self, site: Site) -> Iterator[ModelKind]:
         for arg in [*site.node.args, *(k.value for k in site.node.keywords)]:
@@ -429,7 +469,7 @@ class MLFacts:
     def _training(self, site: Site, stepping: bool) -> Training | None:
         func = site.node.func
         if site.qualified in FUNCTION_TRAINERS:
-            return Training(site, "train", None, False)
+            return Training(site, FUNCTION_TRAINERS[site.qualified], None, False)
         if not isinstance(func, ast.Attribute) or site.qualified is not None:
             return None  # a module function (`re.compile`, `stats.norm.fit`) is no model
         attr = func.attr
@@ -437,9 +477,15 @@ class MLFacts:
             attr == "apply_gradients" and _updates_weights(site.node)
         ):
             return Training(site, attr, None, True)
-        if attr not in ("fit", "fit_generator", "train_on_batch", "partial_fit", "train"):
+        if attr not in ("fit", "fit_generator", "train_on_batch", "partial_fit", "train", "run"):
             return None
         model = self.resolve(func.value, site.order)
+        if attr == "run" or (model is not None and model.kind == "trainer"):
+            trainer = model is not None and model.kind == "trainer"
+            if trainer and attr in TRAINER_TRAIN_METHODS:  # Trainer(...).train(), Ignite's run
+                return Training(site, attr, model, True)
+            if attr == "run" or trainer:
+                return None
         keywords = {k.arg for k in site.node.keywords}
         compiled = isinstance(func.value, ast.Name) and func.value.id in self._compiled
         keras = compiled or bool(keywords & KERAS_FIT_KEYWORDS)
@@ -459,6 +505,47 @@ class MLFacts:
             return Training(site, attr, model, neural) if model.kind in MODEL_KINDS else None
         supervised = len(site.node.args) >= 2 or "y" in keywords
         return Training(site, attr, None, neural) if supervised or keras else None
+
+    def labelled(self, node: ast.expr, order: Order, depth: int = 4) -> bool:
+        """Whether an expression holds a dataset of `(inputs, targets)`: a labelled
+        dataset or image-generator flow, through names and `.batch()`-like methods."""
+        if depth == 0:
+            return False
+        if isinstance(node, ast.Name):
+            entries = self._bindings.get(node.id, [])
+            before = [value for at, value in entries if at <= order]
+            value = before[-1] if before else None
+            return value is not None and self.labelled(value, order, depth - 1)
+        if not isinstance(node, ast.Call):
+            return False
+        qualified = self.qualify(dotted_name(node.func))
+        if qualified in LABELLED_DATASETS:
+            if qualified.endswith("from_directory"):  # unless `labels=None`
+                return not any(
+                    k.arg in ("labels", "label_mode") and _is_none(k.value) for k in node.keywords
+                )
+            return len(_positional(node)) >= 2 or any(
+                k.arg == "targets" and not _is_none(k.value) for k in node.keywords
+            )
+        if qualified in PAIRED_DATASETS:
+            first = node.args[0] if node.args else None
+            return isinstance(first, (ast.Tuple, ast.List)) and len(first.elts) >= 2
+        if qualified == "tensorflow_datasets.load":
+            return any(k.arg == "as_supervised" and _is_true(k.value) for k in node.keywords)
+        method = _method(node)
+        if qualified is not None or method is None:
+            return False
+        if method in LABELLED_FLOWS:
+            return not any(
+                k.arg == "class_mode" and (_is_none(k.value) or _is_constant(k.value, "input"))
+                for k in node.keywords
+            )
+        if method == "flow":
+            return len(node.args) >= 2 or any(k.arg == "y" for k in node.keywords)
+        if method in DATASET_PIPELINE_METHODS:
+            assert isinstance(node.func, ast.Attribute)
+            return self.labelled(node.func.value, order, depth)
+        return False
 
     # -- evaluation, tracking, seeds -------------------------------------------------------
 
@@ -486,7 +573,8 @@ class MLFacts:
         qualified = site.qualified
         if qualified is not None:
             if (
-                qualified.startswith(("sklearn.metrics.", "torchmetrics.", "evaluate."))
+                qualified.startswith(METRIC_PREFIXES)
+                or qualified in METRIC_CALLS
                 or qualified in CROSS_VALIDATION
             ):
                 return qualified
@@ -499,9 +587,9 @@ class MLFacts:
             node.args or node.keywords
         ):
             return func.attr
-        if func.attr == "evaluate":
+        if func.attr in TRAINER_EVAL_METHODS:  # trainer.evaluate(), Lightning's trainer.test()
             model = self.resolve(func.value, site.order)
-            return "evaluate" if model is not None and model.kind == "trainer" else None
+            return func.attr if model is not None and model.kind == "trainer" else None
         if func.attr == "eval" and not node.args and not node.keywords:
             return "eval"  # PyTorch: `model.eval()` before scoring
         return None
@@ -519,14 +607,71 @@ class MLFacts:
                     magic.name == "load_ext" and "tensorboard" in magic.args
                 ):
                     found.append(TrackerUse(facts, "tensorboard", magic.line))
+        accelerate = any(q.startswith("accelerate") for q in self.nb.imports.values())
         for site in self.sites:
-            if site.qualified in TENSORBOARD_APIS:
-                found.append(TrackerUse(site.facts, "tensorboard", site.node.lineno))
+            call, line = site.qualified, site.node.lineno
+            if call in TENSORBOARD_APIS:
+                found.append(TrackerUse(site.facts, "tensorboard", line))
+            elif call in TRACKING_CALLS:
+                named = TRACKING_CALLS[call]
+                trackers = [named] if named is not None else _named_trackers(site.node)
+                found.extend(TrackerUse(site.facts, t, line) for t in trackers)
+            elif call in LOGGING_TRAINERS and not any(
+                k.arg == "logger" and _is_false(k.value) for k in site.node.keywords
+            ):
+                found.append(TrackerUse(site.facts, "lightning-logs", line))
+            elif accelerate and call is None and _method(site.node) == "init_trackers":
+                found.append(TrackerUse(site.facts, "accelerate-trackers", line))
         return found
 
     @cached_property
     def seeds(self) -> list[Seed]:
-        return [Seed(s, SEEDS[s.qualified]) for s in self.sites if s.qualified in SEEDS]
+        """Seed calls where they take effect: at module level where they are written; in
+        a function or class body where that function or class is called (a `def` that
+        seeds and is never called seeds nothing)."""
+        found: list[Seed] = []
+        for site in self.sites:
+            if site.qualified not in SEEDS:
+                continue
+            libraries = SEEDS[site.qualified]
+            owner = self.owner_of(site.facts, site.node.lineno)
+            if owner is None:
+                found.append(Seed(site, libraries))
+            else:
+                found.extend(Seed(call, libraries) for call in self._calls_of(owner, 3))
+        found.sort(key=lambda seed: seed.site.order)
+        return found
+
+    def owner_of(self, facts: CellFacts, line: int) -> str | None:
+        """The top-level function or class whose body holds ``line``."""
+        function = self.function_of(facts, line)
+        if function is not None:
+            return function
+        defs = self._defs.get(id(facts))
+        for cls in defs.classes if defs is not None else ():
+            if cls.lineno <= line <= (cls.end_lineno or cls.lineno):
+                return cls.name
+        return None
+
+    def _calls_of(self, name: str, depth: int) -> list[Site]:
+        """Module-level calls of a notebook function or class, through up to ``depth``
+        functions that call it."""
+        found: list[Site] = []
+        for site in self._sites_by_callee.get(name, ()):
+            owner = self.owner_of(site.facts, site.node.lineno)
+            if owner is None:
+                found.append(site)
+            elif depth > 1 and owner != name:
+                found.extend(self._calls_of(owner, depth - 1))
+        return found
+
+    @cached_property
+    def _sites_by_callee(self) -> dict[str, list[Site]]:
+        found: dict[str, list[Site]] = {}
+        for site in self.sites:
+            if isinstance(site.node.func, ast.Name):
+                found.setdefault(site.node.func.id, []).append(site)
+        return found
 
     def seeded_before(self, library: str, order: Order) -> bool:
         """Whether a call seeding ``library``'s global generator comes before ``order``."""
@@ -790,12 +935,66 @@ def _split_roles(
 
 
 def _is_neural(model: Construction) -> bool:
+    if model.kind == "trainer":
+        return True
     q = model.qualified
     return q.startswith(("keras.", "torch", "tensorflow")) or "." not in q  # notebook nn classes
 
 
 def _is_none(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
+
+
+def _plumbing(qualified: str) -> bool:
+    """A Keras layer that feeds data in without learning a non-linear function."""
+    return qualified.startswith("keras.") and qualified.rpartition(".")[2] in KERAS_PLUMBING
+
+
+def _activation(dense: ast.Call) -> str | None:
+    """The activation a `Dense(...)` call names: None when it has none, "?" when it is
+    not a string the analysis can read."""
+    activation = next((k.value for k in dense.keywords if k.arg == "activation"), None)
+    if activation is None and len(dense.args) >= 2:
+        activation = dense.args[1]
+    if activation is None or _is_none(activation):
+        return None
+    if isinstance(activation, ast.Constant) and isinstance(activation.value, str):
+        return activation.value
+    return "?"
+
+
+def _is_false(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is False
+
+
+def _is_true(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
+
+
+def _is_constant(node: ast.expr, value: object) -> bool:
+    return isinstance(node, ast.Constant) and node.value == value
+
+
+def _method(call: ast.Call) -> str | None:
+    return call.func.attr if isinstance(call.func, ast.Attribute) else None
+
+
+def _named_trackers(call: ast.Call) -> list[str]:
+    """The trackers a `log_with=` / `report_to=` keyword names: each string but "none";
+    "configured" when they come from a variable."""
+    found: list[str] = []
+    for keyword in call.keywords:
+        if keyword.arg not in TRACKER_KEYWORDS or _is_none(keyword.value):
+            continue
+        value = keyword.value
+        items = value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]
+        for item in items:
+            if isinstance(item, ast.Constant) and isinstance(item.value, str):
+                if item.value.lower() != "none":
+                    found.append(item.value)
+            elif not isinstance(item, ast.Constant):
+                found.append("configured")
+    return found
 
 
 def _positional(call: ast.Call) -> list[ast.expr]:
@@ -808,7 +1007,10 @@ def _has_gradient_steps(facts: CellFacts) -> bool:
     for call in facts.calls:
         if call.attr == "backward":
             backward = True
-        elif call.attr == "step" and not call.node.args and not call.node.keywords:
+        elif call.attr == "step" and (
+            not (call.node.args or call.node.keywords)
+            or "scaler" in (dotted_name(call.node.func) or "").lower()  # scaler.step(opt)
+        ):
             step = True
     return backward and step
 

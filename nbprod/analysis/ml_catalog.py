@@ -66,6 +66,16 @@ LINEAR_TORCH = frozenset(
     {"torch.nn.Linear", "torch.nn.Parameter", "torch.nn.Sequential", "torch.randn", "torch.rand",
      "torch.zeros", "torch.ones", "torch.tensor", "torch.float", "torch.float32"}
 )  # fmt: skip
+# What an affine Keras model is built of: one `Dense` layer (any activation: a linear or
+# logistic regression), or `Dense` layers without activation, after input plumbing.
+KERAS_PLUMBING = frozenset(
+    {"Input", "InputLayer", "Flatten", "Normalization", "Rescaling", "Reshape", "Dropout"}
+)
+LINEAR_KERAS = frozenset(
+    {"keras.layers.Dense", "tensorflow.matmul", "tensorflow.Variable", "tensorflow.zeros",
+     "tensorflow.ones", "tensorflow.random.normal", "tensorflow.random.uniform",
+     "keras.initializers.Zeros", "keras.initializers.RandomNormal"}
+)  # fmt: skip
 KERAS_MODELS = SEQUENTIAL | {"keras.Model", "keras.models.Model"}
 MODEL_BASES = frozenset(
     {"keras.Model", "keras.models.Model", "torch.nn.Module", "torch.nn.modules.module.Module",
@@ -79,11 +89,50 @@ KERAS_FIT_KEYWORDS = frozenset(
     {"epochs", "batch_size", "validation_data", "validation_split", "callbacks",
      "steps_per_epoch", "initial_epoch", "validation_steps", "validation_freq"}
 )  # fmt: skip
-FUNCTION_TRAINERS = frozenset({"xgboost.train", "lightgbm.train", "catboost.train"})
+# Module functions that train (or fit by sampling), and the training API they are.
+#   train   native boosting APIs, supervised: `xgb.train(params, dtrain)`
+#   sample  Bayesian inference (PyMC): fits a posterior, has no targets to score
+FUNCTION_TRAINERS: dict[str, str] = {
+    "xgboost.train": "train", "lightgbm.train": "train", "catboost.train": "train",
+    "pymc.sample": "sample", "pymc3.sample": "sample", "pymc.find_MAP": "sample",
+    "pymc3.find_MAP": "sample", "pymc.fit": "sample", "pymc3.fit": "sample",
+}  # fmt: skip
+# Factory functions whose result is a training driver run with `.run(loader, max_epochs=E)`.
+TRAINER_FACTORIES = frozenset(
+    {"ignite.engine.create_supervised_trainer", "ignite.engine.supervised_training_step"}
+)
+# Methods of a training driver (`kind == "trainer"`) that train, and those that evaluate.
+TRAINER_TRAIN_METHODS = frozenset({"train", "fit", "run"})
+TRAINER_EVAL_METHODS = frozenset({"evaluate", "test", "validate"})
 # Keywords that evaluate on held-out data while training.
 HELD_OUT_KEYWORDS = frozenset(
-    {"validation_data", "validation_split", "eval_set", "evals", "valid_sets", "eval_dataset"}
+    {"validation_data", "validation_split", "eval_set", "evals", "valid_sets", "eval_dataset",
+     "val_dataloaders"}
+)  # fmt: skip
+# Calls that compute (or build) a metric: a qualified-name prefix, or an exact name.
+METRIC_PREFIXES = (
+    "sklearn.metrics.", "torchmetrics.", "evaluate.", "ignite.metrics.",
+)  # fmt: skip
+METRIC_CALLS = frozenset({"datasets.load_metric", "ignite.engine.create_supervised_evaluator"})
+# Datasets that yield `(inputs, targets)`: `model.fit(train_ds, epochs=E)` with one of them
+# (or a `.batch()`/`.shuffle()`/... of one) is supervised training although `y` is not passed.
+LABELLED_DATASETS = frozenset(
+    {"keras.utils.image_dataset_from_directory", "keras.preprocessing.image_dataset_from_directory",
+     "keras.utils.text_dataset_from_directory", "keras.preprocessing.text_dataset_from_directory",
+     "keras.utils.audio_dataset_from_directory", "keras.utils.timeseries_dataset_from_array",
+     "keras.preprocessing.timeseries_dataset_from_array"}
+)  # fmt: skip
+# `tf.data.Dataset.from_tensor_slices((x, y))`: labelled when its first argument is a pair.
+PAIRED_DATASETS = frozenset(
+    {"tensorflow.data.Dataset.from_tensor_slices", "tensorflow.data.Dataset.from_tensors"}
 )
+# Methods of an image generator that yield `(x, y)` batches (`flow` when given `y`).
+LABELLED_FLOWS = frozenset({"flow_from_directory", "flow_from_dataframe"})
+# Dataset methods that keep the `(x, y)` structure of what they are called on.
+DATASET_PIPELINE_METHODS = frozenset(
+    {"batch", "padded_batch", "prefetch", "shuffle", "cache", "repeat", "take", "skip",
+     "unbatch", "with_options", "filter", "map", "apply", "rebatch"}
+)  # fmt: skip
 CROSS_VALIDATION = frozenset(
     {"sklearn.model_selection.cross_val_score", "sklearn.model_selection.cross_validate",
      "sklearn.model_selection.cross_val_predict", "sklearn.model_selection.learning_curve",
@@ -113,6 +162,33 @@ DATA_READERS = (
 TENSORBOARD_APIS = frozenset(
     {"keras.callbacks.TensorBoard", "tensorflow.summary.create_file_writer"}
 )
+# Calls that record a run's parameters and metrics, and the tracker they feed.
+# "lightning-logs": a versioned directory of hyper-parameters and metrics per run;
+# "csv-logger": a file of per-epoch metrics; None: the tracker is named by a keyword
+# (`Accelerator(log_with="wandb")`, `TrainingArguments(report_to=["mlflow"])`).
+TRACKING_CALLS: dict[str, str | None] = {
+    "keras.callbacks.CSVLogger": "csv-logger",
+    "accelerate.Accelerator": None,
+    "transformers.TrainingArguments": None,
+    "transformers.Seq2SeqTrainingArguments": None,
+    "trl.SFTConfig": None,
+    **{
+        f"{package}.loggers.{logger}": tracker
+        for package in ("pytorch_lightning", "lightning.pytorch", "lightning.fabric")
+        for logger, tracker in (
+            ("CSVLogger", "lightning-logs"), ("TensorBoardLogger", "tensorboard"),
+            ("MLFlowLogger", "mlflow"), ("WandbLogger", "wandb"), ("NeptuneLogger", "neptune"),
+            ("CometLogger", "comet_ml"),
+        )
+    },
+}  # fmt: skip
+# Keywords naming the trackers of the TRACKING_CALLS whose tracker is None.
+TRACKER_KEYWORDS = frozenset({"log_with", "report_to"})
+# Lightning's Trainer logs every run to lightning_logs/ unless `logger=False`.
+LOGGING_TRAINERS = frozenset(
+    {"pytorch_lightning.Trainer", "lightning.Trainer", "lightning.pytorch.Trainer",
+     "lightning.pytorch.trainer.Trainer", "pytorch_lightning.trainer.Trainer"}
+)  # fmt: skip
 
 
 def normalize(qualified: str) -> str:
@@ -160,6 +236,8 @@ def classify(qualified: str) -> ModelKind | None:
             return "baseline"
         return None
     if head in TRAINER_MODULES and name.endswith("Trainer"):
+        return "trainer"
+    if qualified in TRAINER_FACTORIES:
         return "trainer"
     return None
 

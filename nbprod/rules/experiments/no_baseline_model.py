@@ -12,6 +12,8 @@ _BASELINE_WORDS = re.compile(r"baseline|na[iï]ve|dummy|common[- ]sense", re.I) 
 _GENERATE = re.compile(r"(^|_)generate($|_)")  # `generate`, `compiled_generate`, `.generate(`
 _NAIVE = re.compile(r"naive", re.I)  # `evaluate_naive_method`; not `dummy`: get_dummies output
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$", re.M)
+_TEMPERATURE = "temperature"  # a sampling parameter: the model generates
+_GENERATIVE_LIBRARIES = ("diffusers",)  # pipelines that generate images or audio
 
 
 class NoBaselineModel(Rule):
@@ -24,8 +26,20 @@ class NoBaselineModel(Rule):
     (a name, a comment); a notebook name mentioning `naive`. Notebooks that compute no
     metric at all (generative models, autoencoders: NBP305 covers missing evaluation),
     notebooks that generate text or images with their model (a `generate` function or
-    method) and `fit(x, y=None)` trainings are not reported. One finding per notebook, at the first
-    training of a non-trivial model.
+    method, a `sample(preds, temperature)` of a char-RNN, a `diffusers` pipeline) and
+    `fit(x, y=None)` trainings are not reported. A Keras `Sequential` of one `Dense`
+    layer (after `Input`/`Normalization`/`Flatten`), a `keras.Model` or `nn.Module` of the
+    notebook whose forward pass is affine (`Dense`/`nn.Linear` layers without activation,
+    `tf.matmul` with weights) are linear models: baselines. Neural networks trained by a
+    Hugging Face, Lightning or Ignite trainer are non-trivial models. One finding per
+    notebook, at the first training of a non-trivial model.
+
+    Deliberately not caught: a baseline score written in markdown without a heading or
+    sentence that says "baseline" ("a random guess gets 10%" under a heading about
+    data), a simple model of another family (a decision tree, kNN, naive Bayes) used as
+    the baseline of a neural network (taken as a baseline only when nothing non-trivial
+    is trained), fine-tuning notebooks that compare against the pre-trained model's
+    zero-shot score, and notebooks whose training is never followed by a metric.
 
     ## Why is this bad?
     "Start with the simplest model as baseline": without one, nobody knows whether 0.87
@@ -111,6 +125,37 @@ class NoBaselineModel(Rule):
             "for epoch in range(E):\n    loss = loss_fn(model(X), y)\n    optimizer.zero_grad()\n"
             "    loss.backward()\n    optimizer.step()\nmodel.eval()",
         ],
+        # Keras linear models: one Dense layer after normalisation, an affine `call`
+        [
+            "from tensorflow import keras\nfrom tensorflow.keras import layers",
+            "linear = keras.Sequential([layers.Input((9,)), layers.Normalization(), layers.Dense(1)])\n"
+            "linear.fit(x, y, epochs=E, validation_split=0.2)",
+            "dnn = keras.Sequential([layers.Dense(64, activation='relu'), layers.Dense(1)])\n"
+            "dnn.fit(x, y, epochs=E, validation_split=0.2)",
+        ],
+        [
+            "import tensorflow as tf\nfrom tensorflow import keras",
+            "class Affine(keras.Model):\n    def __init__(self):\n        super().__init__()\n"
+            "        self.w = tf.Variable(tf.random.normal((9, 1)))\n        self.b = tf.Variable(tf.zeros(1))\n"
+            "    def call(self, x):\n        return tf.matmul(x, self.w) + self.b",
+            "class Net(keras.Model):\n    def __init__(self):\n        super().__init__()\n"
+            "        self.hidden = keras.layers.Dense(64, activation='relu')\n"
+            "        self.out = keras.layers.Dense(1)\n"
+            "    def call(self, x):\n        return self.out(self.hidden(x))",
+            "for m in [Affine(), Net()]:\n    m.compile('adam', 'mse')\n"
+            "    m.fit(x, y, epochs=E, validation_split=0.2)",
+        ],
+        # a char-RNN sampled with a temperature; a diffusion pipeline
+        [
+            "from tensorflow import keras\nmodel = keras.Sequential([keras.layers.LSTM(128), keras.layers.Dense(V)])",
+            "model.fit(x, y, epochs=E, validation_split=0.1)",
+            "def sample(preds, temperature=1.0):\n    return np.argmax(np.random.multinomial(1, preds))",
+        ],
+        [
+            "from diffusers import DDPMPipeline\nfrom tensorflow import keras",
+            "unet = keras.Model(i, o)\nunet.fit(noisy, noise, epochs=E, validation_split=0.1)",
+            "images = DDPMPipeline(unet=unet, scheduler=s)().images",
+        ],
         [
             "import torch\nfrom torch import nn",
             "model = nn.Sequential(nn.Linear(2, 5), nn.Linear(5, 1))",
@@ -124,6 +169,24 @@ class NoBaselineModel(Rule):
                 "from sklearn.ensemble import RandomForestClassifier",
                 "model = RandomForestClassifier()\nmodel.fit(X_train, y_train)",
                 "model.fit(X, y)\nprint(model.score(X_test, y_test))",
+            ],
+            at=[(1, 2, 1)],
+        ),
+        # a fine-tuned transformer, evaluated, with nothing simpler to compare it with
+        Invalid(
+            [
+                "from transformers import Trainer",
+                "trainer = Trainer(model=model, args=args, train_dataset=tr, eval_dataset=te)",
+                "trainer.train()\ntrainer.evaluate()",
+            ],
+            at=[(2, 1, 1)],
+        ),
+        # a normalised linear layer is a baseline, a hidden layer is not
+        Invalid(
+            [
+                "from tensorflow import keras\nfrom tensorflow.keras import layers",
+                "model = keras.Sequential([layers.Normalization(), layers.Dense(64, activation='relu'),"
+                " layers.Dense(1)])\nmodel.fit(x, y, epochs=E, validation_split=0.2)",
             ],
             at=[(1, 2, 1)],
         ),
@@ -177,10 +240,25 @@ class NoBaselineModel(Rule):
 
 def _generates(nb: AnalyzedNotebook) -> bool:
     """A notebook that generates text or images with its model: a language model's
-    quality is no score a majority-class baseline can be held against."""
+    quality is no score a majority-class baseline can be held against. Generation is a
+    `generate` function or method, sampling with a `temperature` (a char-RNN's
+    `sample(preds, temperature)`), or a diffusion pipeline."""
     if any(_GENERATE.search(name) for name in nb.definitions):
         return True
-    return any(c.attr is not None and _GENERATE.search(c.attr) for f in nb.cells for c in f.calls)
+    if any(q.startswith(_GENERATIVE_LIBRARIES) for q in nb.imports.values()):
+        return True
+    for facts in nb.cells:
+        for call in facts.calls:
+            if call.attr is not None and _GENERATE.search(call.attr):
+                return True
+            if any(k.arg == _TEMPERATURE for k in call.node.keywords):
+                return True
+        for stmt in facts.tree.body if facts.tree is not None else ():
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+                a.arg == _TEMPERATURE for a in [*stmt.args.args, *stmt.args.kwonlyargs]
+            ):
+                return True
+    return False
 
 
 def _unsupervised(call: ast.Call) -> bool:

@@ -4,7 +4,7 @@ import ast
 from collections.abc import Iterator
 
 from nbprod.analysis import AnalyzedNotebook
-from nbprod.analysis.ml import Training
+from nbprod.analysis.ml import MLFacts, Training
 from nbprod.findings import ChecklistArea, Finding, Severity
 from nbprod.rules.base import Invalid, Rule
 
@@ -12,16 +12,28 @@ from nbprod.rules.base import Invalid, Rule
 class NoEvaluationMetric(Rule):
     """## What it does
     Flags a notebook that trains a model on explicit targets (`fit(X, y)`, `xgb.train`,
-    `Trainer.train`) but computes no metric on held-out data. Any of
-    these counts as evaluation: a `sklearn.metrics` / `torchmetrics` / `evaluate` call,
-    `.score(...)`, `.evaluate(...)`, cross-validation (`cross_val_score`, `GridSearchCV`,
-    `xgb.cv`, ...), a training call with `validation_data=`, `validation_split=`,
-    `eval_set=`, `evals=`, `valid_sets=`, a `Trainer` with an `eval_dataset`, or PyTorch's
-    `model.eval()`. When every metric reads only the training side of a split
+    Hugging Face `Trainer.train`, Ignite's `create_supervised_trainer` run, a Keras `fit`
+    on a labelled dataset: `image_dataset_from_directory`, `from_tensor_slices((x, y))`,
+    `flow_from_directory`, `tfds.load(..., as_supervised=True)` and their `.batch()`es)
+    but computes no metric on held-out data. Any of these counts as evaluation: a
+    `sklearn.metrics` / `torchmetrics` / `evaluate` (`evaluate.load(...).compute(...)`) /
+    `ignite.metrics` call, `datasets.load_metric`, Ignite's
+    `create_supervised_evaluator`, `.score(...)`, `.evaluate(...)` (Keras'
+    `model.evaluate(test_ds)`, `trainer.evaluate()`), Lightning's `trainer.test()` /
+    `trainer.validate()`, cross-validation (`cross_val_score`, `GridSearchCV`, `xgb.cv`,
+    ...), a training call with `validation_data=`, `validation_split=`, `eval_set=`,
+    `evals=`, `valid_sets=`, `val_dataloaders=`, a `Trainer` with an `eval_dataset`, or
+    PyTorch's `model.eval()`. When every metric reads only the training side of a split
     (`model.score(X_train, y_train)`), the notebook is flagged too. Generative models and
     autoencoders (`vae.fit(x)`, GANs' `train_on_batch`, gradient steps written by hand)
     are not reported: their quality is rarely a held-out number. One finding per
     notebook, at the first training call with targets.
+
+    Deliberately not caught: Lightning's `trainer.fit(module, loader)` and plain PyTorch
+    loops (whether the module is supervised is not visible in the call), PyMC sampling
+    (a posterior is rarely scored on held-out data), a Keras `fit` on a dataset built by
+    a function or class of the notebook, and metrics computed by hand
+    (`(pred == y_test).mean()`): any of these may be a fine evaluation.
 
     ## Why is this bad?
     "Evaluate with the defined metric": a model that was never scored on data it did not
@@ -67,6 +79,44 @@ class NoEvaluationMetric(Rule):
             "for x, y in loader:\n    loss_fn(net(x), y).backward()\n    opt.step()",
             "net.eval()",
         ],
+        # Keras on a labelled dataset, scored on the test dataset
+        [
+            "import tensorflow as tf\nfrom tensorflow import keras",
+            "train_ds = tf.data.Dataset.from_tensor_slices((x_train, y_train)).batch(32)\n"
+            "model = keras.Sequential([])\nmodel.fit(train_ds, epochs=E)",
+            "model.evaluate(test_ds)",
+        ],
+        # Hugging Face: `evaluate.load(...).compute(...)`, `trainer.evaluate()`
+        [
+            "import evaluate\nfrom transformers import Trainer",
+            "trainer = Trainer(model=model, args=args, train_dataset=train_ds)\ntrainer.train()",
+            "metric = evaluate.load('accuracy')\nmetric.compute(predictions=p, references=r)",
+        ],
+        [
+            "from transformers import Trainer",
+            "trainer = Trainer(model=model, args=args, train_dataset=train_ds)\ntrainer.train()",
+            "trainer.evaluate(test_ds)",
+        ],
+        # Ignite: an evaluator with metrics; Lightning's `trainer.test()`
+        [
+            "from ignite.engine import create_supervised_trainer, create_supervised_evaluator",
+            "trainer = create_supervised_trainer(net, opt, loss_fn)\n"
+            "evaluator = create_supervised_evaluator(net, metrics=metrics)\n"
+            "trainer.run(train_loader, max_epochs=E)",
+        ],
+        [
+            "import pytorch_lightning as pl\nfrom sklearn.linear_model import LogisticRegression",
+            "trainer = pl.Trainer(max_epochs=E)\ntrainer.fit(module, train_loader)\n"
+            "LogisticRegression().fit(X, y)",
+            "trainer.test(module, test_loader)",
+        ],
+        # a dataset of images only (an autoencoder's input), PyMC sampling: no targets
+        [
+            "from tensorflow import keras",
+            "images = keras.utils.image_dataset_from_directory('faces', labels=None)\n"
+            "vae.fit(images.map(lambda x: (x, x)), epochs=E)",
+        ],
+        ["import pymc as pm", "with model:\n    idata = pm.sample(1000, random_seed=SEED)"],
         # generative models: no targets to score
         [
             "from tensorflow import keras\nvae = keras.Model(i, o)",
@@ -92,11 +142,29 @@ class NoEvaluationMetric(Rule):
             ],
             at=[(2, 1, 1)],
         ),
+        # Keras on a labelled dataset, never scored
+        Invalid(
+            [
+                "from tensorflow import keras",
+                "train_ds = keras.utils.image_dataset_from_directory('train', batch_size=B)\n"
+                "model = keras.Sequential([])\nmodel.fit(train_ds.prefetch(2), epochs=E)",
+                "model.predict(new_images)",
+            ],
+            at=[(1, 3, 1)],
+        ),
+        Invalid(
+            [
+                "from ignite.engine import create_supervised_trainer",
+                "trainer = create_supervised_trainer(net, opt, loss_fn)\n"
+                "trainer.run(train_loader, max_epochs=E)",
+            ],
+            at=[(1, 2, 1)],
+        ),
     ]
 
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
         ml = nb.ml
-        first = next((t.site for t in ml.trainings if _supervised(t)), None)
+        first = next((t.site for t in ml.trainings if _supervised(ml, t)), None)
         if first is None:
             return
         evaluations = ml.evaluations
@@ -133,14 +201,20 @@ class NoEvaluationMetric(Rule):
         return seen == len(placed)
 
 
-def _supervised(training: Training) -> bool:
-    """A training with explicit targets (`fit(X, y)`, `xgb.train`, `Trainer.train`):
-    generative models, autoencoders and datasets whose labels cannot be seen are left
-    out, and so are hand-written gradient steps."""
-    if training.api == "train":
+def _supervised(ml: MLFacts, training: Training) -> bool:
+    """A training with explicit targets (`fit(X, y)`, `xgb.train`, `Trainer.train`,
+    Ignite's supervised trainer, a Keras `fit` on a dataset of `(x, y)` pairs):
+    generative models, autoencoders, Bayesian sampling and datasets whose labels cannot be
+    seen are left out, and so are hand-written gradient steps."""
+    if training.api in ("train", "run"):
         return True
-    if training.api not in ("fit", "partial_fit"):
+    if training.api not in ("fit", "partial_fit", "fit_generator"):
         return False
     call = training.site.node
     targets = [k.value for k in call.keywords if k.arg == "y"] or call.args[1:2]
-    return bool(targets) and not (isinstance(targets[0], ast.Constant) and targets[0].value is None)
+    if not targets:
+        inputs = call.args[:1] or [k.value for k in call.keywords if k.arg == "x"]
+        return bool(inputs) and ml.labelled(inputs[0], training.site.order)
+    if training.api == "fit_generator":
+        return False  # the second argument is `steps_per_epoch`
+    return not (isinstance(targets[0], ast.Constant) and targets[0].value is None)

@@ -13,6 +13,13 @@ _ALWAYS_TRACKING = (
     "azureml.core.Experiment",
     "azureml.core.run",
     "azureml.core.experiment",
+    "azure_ml",
+    # Loggers that record each run's parameters and metrics in files (see ml_catalog):
+    "csv-logger",  # keras.callbacks.CSVLogger
+    "lightning-logs",  # Lightning's CSVLogger, and its Trainer's default logger
+    "accelerate-trackers",  # accelerator.init_trackers(...)
+    "all",  # report_to="all": every installed integration
+    "configured",  # log_with= / report_to= from a variable: a tracker is configured
 )
 
 
@@ -20,11 +27,25 @@ class UntrackedExperiment(Rule):
     """## What it does
     Flags a notebook that trains a model without using any experiment tracker.
 
-    Training is `.fit`, `xgb.train`, `lightgbm.train`, `Trainer.train`, a Keras `fit`, a
-    PyTorch `loss.backward()` + `optimizer.step()` loop. Tracking is any of the
-    `tracking-modules` (mlflow, wandb, neptune, comet_ml, dvclive, aim, sacred, clearml,
-    tensorboard) imported, a Keras `TensorBoard` callback or `%tensorboard` magic, or Azure
-    ML's `Run`/`Experiment`. One finding per notebook, at the first training call.
+    Training is `.fit`, `xgb.train`, `lightgbm.train`, Hugging Face `Trainer(...).train()`,
+    Lightning's `trainer.fit(module)`, Ignite's `create_supervised_trainer(...)` +
+    `trainer.run(loader, max_epochs=E)`, a Keras `fit` (also on a dataset without `y`),
+    PyMC's `pm.sample()` / `pm.find_MAP()`, a PyTorch `loss.backward()` +
+    `optimizer.step()` (or `scaler.step(optimizer)`) loop, also inside a notebook function.
+    Tracking is any of the `tracking-modules` (mlflow, wandb, neptune, comet_ml, dvclive,
+    aim, sacred, clearml, tensorboard) imported (`mlflow.autolog()` included), a Keras
+    `TensorBoard` or `CSVLogger` callback, a `%tensorboard` magic, a Lightning logger
+    (`CSVLogger`, `TensorBoardLogger`, `MLFlowLogger`, `WandbLogger`, ...) or a Lightning
+    `Trainer` with its default logger (it writes every run's hyper-parameters and metrics
+    to `lightning_logs/`), `Accelerator(log_with=...)` or `accelerator.init_trackers(...)`,
+    `TrainingArguments(report_to=...)` naming a tracker (not `"none"`), or Azure ML's
+    `Run`/`Experiment`. One finding per notebook, at the first training call.
+
+    Deliberately not caught: a notebook whose tracker is imported but never called (the
+    import is taken as the intent to track), `TrainingArguments` without `report_to`
+    (its default depends on the installed `transformers` version and integrations), and
+    results written by hand to a CSV or JSON file (nbprod cannot tell a results log from
+    any other file).
 
     ## Why is this bad?
     "Track every experiment": the parameters, data version and metrics of this run are
@@ -74,6 +95,30 @@ class UntrackedExperiment(Rule):
         ["import torch", "model.train()\nout = model(x)"],
         # style transfer: gradients update an image, not a model
         ["import tensorflow as tf", "opt.apply_gradients([(grads, combination_image)])"],
+        # Hugging Face: the trackers named in `report_to` / `log_with`
+        [
+            "from transformers import Trainer, TrainingArguments",
+            "args = TrainingArguments('out', report_to=['wandb'])\n"
+            "trainer = Trainer(model=model, args=args, train_dataset=train_ds)\ntrainer.train()",
+        ],
+        [
+            "from accelerate import Accelerator\nimport torch",
+            "accelerator = Accelerator(log_with='mlflow')\naccelerator.init_trackers('runs')",
+            "for x, y in loader:\n    loss = loss_fn(net(x), y)\n    accelerator.backward(loss)\n"
+            "    opt.step()",
+        ],
+        # Lightning: a logger, or the Trainer's default logger (lightning_logs/)
+        [
+            "import pytorch_lightning as pl\nfrom pytorch_lightning.loggers import CSVLogger",
+            "trainer = pl.Trainer(max_epochs=E, logger=CSVLogger('logs'))\ntrainer.fit(module, loader)",
+        ],
+        ["import lightning as L", "trainer = L.Trainer(max_epochs=E)\ntrainer.fit(module, loader)"],
+        [
+            "from tensorflow import keras",
+            "log = keras.callbacks.CSVLogger('history.csv')\nmodel = keras.Sequential([])\n"
+            "model.fit(train_ds, epochs=E, callbacks=[log])",
+        ],
+        ["import dvclive\nimport xgboost as xgb", "bst = xgb.train(params, dtrain)"],
     ]
     invalid = [
         Invalid(
@@ -96,6 +141,51 @@ class UntrackedExperiment(Rule):
         Invalid(
             ["for depth in [2, 4, 8]:\n    m = make(depth)\n    m.fit(X_train, y_train)"],
             at=[(0, 3, 5)],
+        ),
+        # Hugging Face Trainer with reporting switched off
+        Invalid(
+            [
+                "from transformers import Trainer, TrainingArguments",
+                "args = TrainingArguments('out', report_to='none')\n"
+                "trainer = Trainer(model=model, args=args, train_dataset=train_ds)\ntrainer.train()",
+            ],
+            at=[(1, 3, 1)],
+        ),
+        # Lightning with logging switched off
+        Invalid(
+            [
+                "import pytorch_lightning as pl",
+                "trainer = pl.Trainer(max_epochs=E, logger=False)\ntrainer.fit(module, loader)",
+            ],
+            at=[(1, 2, 1)],
+        ),
+        # Ignite: a supervised trainer run for some epochs
+        Invalid(
+            [
+                "from ignite.engine import create_supervised_trainer",
+                "trainer = create_supervised_trainer(net, opt, loss_fn)\n"
+                "trainer.run(train_loader, max_epochs=E)",
+            ],
+            at=[(1, 2, 1)],
+        ),
+        # Keras on a labelled dataset, PyMC sampling, a mixed-precision PyTorch loop
+        Invalid(
+            [
+                "from tensorflow import keras",
+                "train_ds = keras.utils.image_dataset_from_directory('train')\n"
+                "model = keras.Sequential([])\nmodel.fit(train_ds, epochs=E)",
+            ],
+            at=[(1, 3, 1)],
+        ),
+        Invalid(["import pymc as pm", "with model:\n    idata = pm.sample(1000)"], at=[(1, 2, 13)]),
+        Invalid(
+            [
+                "import torch",
+                "def train_epoch(loader):\n    for x, y in loader:\n"
+                "        scaler.scale(loss_fn(net(x), y)).backward()\n        scaler.step(opt)",
+                "for epoch in range(E):\n    train_epoch(loader)",
+            ],
+            at=[(1, 3, 9)],
         ),
     ]
 
