@@ -60,7 +60,9 @@ class DataLeakage(Rule):
       with `inplace=True`), on data that is split afterwards: its output flows, through
       assignments across cells, into `train_test_split`, a manual `data[:n]`/`data[n:]`
       split, `KFold.split` or `cross_val_score`. A preprocessor fitted on a whole training
-      part that is then split again or cross-validated leaks into the validation folds;
+      part that is then split again or cross-validated leaks into the validation folds,
+      and one fitted on the two parts joined again (`pd.concat([X_train, X_test])`) leaks
+      the test rows directly;
     - **overlap leakage**: rows resampled with imbalanced-learn (`SMOTE().fit_resample`)
       before the split, so rows made from test rows are trained on; `train = df.loc[:N]`
       with `test = df.loc[N:]` (`.loc` includes both ends);
@@ -252,6 +254,17 @@ class DataLeakage(Rule):
             ],
             at=[(2, 1, 5)],
         ),
+        # train and test joined again, then a preprocessor fitted on both
+        Invalid(
+            [
+                "import pandas as pd\nfrom sklearn.model_selection import train_test_split\n"
+                "from sklearn.impute import SimpleImputer",
+                "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)",
+                "both = pd.concat([X_train, X_test])\nimputer = SimpleImputer().fit(both)",
+                "X_train = imputer.transform(X_train)",
+            ],
+            at=[(2, 2, 11)],
+        ),
     ]
 
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
@@ -261,13 +274,14 @@ class DataLeakage(Rule):
         tainted: dict[str, tuple[_Fit, ...]] = {}  # names holding data from fits on unsplit data
         fitted: dict[str, _Fit] = {}  # preprocessors fitted on unsplit data
         resamplers: dict[str, str] = {}  # name -> imbalanced-learn class it holds
+        mixed: dict[str, Split] = {}  # names joining both sides of a split (`pd.concat`)
         functions = _functions(nb)
         reported: set[object] = set()
         for step, roles in ml.walk_roles():
             leaky: dict[int, _Fit] = {}  # calls in this step whose result carries a leak
             filters = _in_row_filters(step)
             for call in ml.step_calls(step):
-                finding = self._fit(nb, step, call, roles, leaky, fitted)
+                finding = self._fit(nb, step, call, roles, leaky, fitted, mixed)
                 if finding is not None:
                     yield finding
                 self._resample(ml, step, call, roles, leaky, resamplers)
@@ -297,6 +311,11 @@ class DataLeakage(Rule):
             for name, origin in _filled_in_place(step, leaky):
                 tainted[name] = _union([tainted.get(name, ()), (origin,)])
             for bind in step.binds:
+                joins = _joins(ml, bind, roles, mixed)
+                if joins is not None:
+                    mixed[bind.name] = joins
+                elif bind.rebinds:
+                    mixed.pop(bind.name, None)
                 if bind.rebinds:
                     fitted.pop(bind.name, None)
                     resamplers.pop(bind.name, None)
@@ -315,8 +334,10 @@ class DataLeakage(Rule):
         roles: dict[str, tuple[Role, Split]],
         leaky: dict[int, _Fit],
         fitted: dict[str, _Fit],
+        mixed: dict[str, Split],
     ) -> Finding | None:
-        """Record a preprocessor fitted on unsplit data; report a fit on held-out data."""
+        """Record a preprocessor fitted on unsplit data; report a fit on held-out data, or a
+        preprocessor fitted on data that joins both sides of a split."""
         ml = nb.ml
         attr = _attr(call)
         if attr not in ("fit", "fit_transform", "fit_generator", "partial_fit"):
@@ -329,6 +350,17 @@ class DataLeakage(Rule):
             return None
         data = _data_arguments(call)
         sides = [(n, *roles[n]) for n in ml.reads(data) if n in roles]
+        joined = [n for n in ml.reads(data) if n in mixed]
+        if training is None and preprocessor is not None and joined:
+            split = mixed[joined[0]]
+            return self.at_node(
+                nb,
+                step.facts,
+                call,
+                f"`{preprocessor.label}` is fitted on `{joined[0]}`, which joins the training"
+                f" and the held-out rows of the split in cell {split.facts.cell.number}: the"
+                " test data leaks into training; fit it on the training side only",
+            )
         if sides and all(role == "held-out" for _, role, _ in sides):
             name, _, split = sides[0]
             what = (
@@ -564,6 +596,20 @@ def _functions(nb: AnalyzedNotebook) -> _Functions:
             if split:
                 found.splits[node.name] = tuple(sorted(split))
     return found
+
+
+def _joins(
+    ml: MLFacts, bind: Bind, roles: dict[str, tuple[Role, Split]], mixed: dict[str, Split]
+) -> Split | None:
+    """The split whose two sides a bound value joins (`pd.concat([X_train, X_test])`)."""
+    if bind.value is None:
+        return None
+    reads = ml.scan(bind.value).reads
+    for name in reads:
+        if name in mixed:
+            return mixed[name]
+    found = {roles[n][0]: roles[n][1] for n in reads if n in roles}
+    return found["held-out"] if len(found) == 2 else None
 
 
 def _splits_data(qualified: str | None) -> bool:
