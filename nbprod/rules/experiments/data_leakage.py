@@ -67,7 +67,9 @@ class DataLeakage(Rule):
       before the split, so rows made from test rows are trained on; `train = df.loc[:N]`
       with `test = df.loc[N:]` (`.loc` includes both ends);
     - **multi-test leakage**: the held-out side of a split (or a Keras dataset's test
-      part) is passed to `fit`, `fit_transform` or a model's training call.
+      part) is passed to `fit`, `fit_transform` or a model's training call, or a score on
+      the test side decides an `if` in a loop (`if acc > best: best_k = k`): the test set
+      chose the model, so the score reported on it is optimistic.
 
     Not reported: encoders that learn no statistics (`LabelEncoder`, `OneHotEncoder`,
     `Normalizer`, ...), row-wise transforms (`np.log1p`, `pd.get_dummies`), statistics
@@ -78,8 +80,8 @@ class DataLeakage(Rule):
     `prepare(df)` fits when its body fits a preprocessor on its argument.
 
     Not caught yet: fits inside `df.apply(lambda ...)`, splits through methods of
-    notebook classes, and the test set used to choose among models before being reported
-    as untouched.
+    notebook classes, and a test set used to choose through `max(...)` or a sorted list
+    of scores rather than an `if`.
 
     ## Why is this bad?
     The test rows shaped the features the model was trained and evaluated on: means,
@@ -163,6 +165,13 @@ class DataLeakage(Rule):
             "def prepare(frame):\n    return MinMaxScaler().fit_transform(frame)",
             "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)",
             "X_train = prepare(X_train)",
+        ],
+        # choosing on the validation split keeps the test set held out
+        [
+            "from sklearn.model_selection import train_test_split",
+            "X_train, X_val, y_train, y_val = train_test_split(X, y, random_state=0)",
+            "for m in models:\n    acc = m.fit(X_train, y_train).score(X_val, y_val)\n"
+            "    if acc > best:\n        best, chosen = acc, m",
         ],
     ]
     invalid = [
@@ -265,6 +274,16 @@ class DataLeakage(Rule):
             ],
             at=[(2, 2, 11)],
         ),
+        # multi-test leakage: the test set picks the model
+        Invalid(
+            [
+                "from sklearn.model_selection import train_test_split",
+                "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)",
+                "for k in range(1, 20):\n    model = KNN(k).fit(X_train, y_train)\n"
+                "    acc = model.score(X_test, y_test)\n    if acc > best:\n        best, best_k = acc, k",
+            ],
+            at=[(2, 3, 11)],
+        ),
     ]
 
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
@@ -292,6 +311,17 @@ class DataLeakage(Rule):
                 origin = _transformed(call, leaky, fitted)
                 if origin is not None:
                     leaky[id(call)] = origin
+            chosen = _chosen_on_test(ml, step, roles)
+            if chosen is not None:
+                call, name = chosen
+                yield self.at_node(
+                    nb,
+                    step.facts,
+                    call,
+                    f"the score on `{name}` chooses among models in this loop: the test set"
+                    " is no longer held out, so a score reported on it is optimistic; choose on"
+                    " a validation split (or by cross-validation) and keep the test set for the end",
+                )
             for split in [*ml.splits_at(step), *_function_splits(ml, step, functions)]:
                 overlap = self._overlap(nb, split)
                 if overlap is not None:
@@ -596,6 +626,42 @@ def _functions(nb: AnalyzedNotebook) -> _Functions:
             if split:
                 found.splits[node.name] = tuple(sorted(split))
     return found
+
+
+def _chosen_on_test(
+    ml: MLFacts, step: Step, roles: dict[str, tuple[Role, Split]]
+) -> tuple[ast.Call, str] | None:
+    """Multi-test leakage: in a loop, a score computed on the test side of a split decides
+    an `if` (`if acc > best: best_model = m`)."""
+    if not isinstance(step.node, (ast.For, ast.AsyncFor, ast.While)):
+        return None
+    scores: dict[str, tuple[ast.Call, str]] = {}
+    for node in ast.walk(step.node):
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+        ):
+            tested = [n for n in ml.reads(_data_arguments(node.value)) if _test_side(n, roles)]
+            if tested:
+                scores[node.targets[0].id] = (node.value, tested[0])
+    if not scores:
+        return None
+    for node in ast.walk(step.node):
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Compare):
+            for sub in ast.walk(node.test):
+                if isinstance(sub, ast.Name) and sub.id in scores:
+                    return scores[sub.id]
+    return None
+
+
+def _test_side(name: str, roles: dict[str, tuple[Role, Split]]) -> bool:
+    """The held-out side named as the test set (a validation set is there to choose)."""
+    lowered = name.lower()
+    return (
+        roles.get(name, ("train",))[0] == "held-out" and "test" in lowered and "val" not in lowered
+    )
 
 
 def _joins(
