@@ -79,9 +79,8 @@ class DataLeakage(Rule):
     its body calls `train_test_split` or `cross_val_score` on that parameter, and
     `prepare(df)` fits when its body fits a preprocessor on its argument.
 
-    Not caught yet: fits inside `df.apply(lambda ...)`, splits through methods of
-    notebook classes, and a test set used to choose through `max(...)` or a sorted list
-    of scores rather than an `if`.
+    Not caught yet: splits through methods of notebook classes, and a test set used to
+    choose through `max(...)` or a sorted list of scores rather than an `if`.
 
     ## Why is this bad?
     The test rows shaped the features the model was trained and evaluated on: means,
@@ -283,6 +282,15 @@ class DataLeakage(Rule):
                 "    acc = model.score(X_test, y_test)\n    if acc > best:\n        best, best_k = acc, k",
             ],
             at=[(2, 3, 11)],
+        ),
+        # a fit per column inside `apply`, before the split
+        Invalid(
+            [
+                "from sklearn.preprocessing import MinMaxScaler\nfrom sklearn.model_selection import train_test_split",
+                "scaled = df.apply(lambda c: MinMaxScaler().fit_transform(c))",
+                "train, test = train_test_split(scaled, random_state=0)",
+            ],
+            at=[(1, 1, 29)],
         ),
     ]
 
