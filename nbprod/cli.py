@@ -281,11 +281,8 @@ def _check(args: argparse.Namespace) -> int:
         for item in fixed:
             fixes_cli.write_diff(item, sys.stdout)
         print(fixes_cli.fixed_summary(fixed, "Would fix"), file=sys.stderr)
-    elif args.fix_only:
-        if args.format == "json":
-            print(json.dumps({"fixed": fixes_cli.fixed_json(fixed)}, indent=2))
-        else:
-            print(fixes_cli.fixed_summary(fixed))
+    elif args.fix_only and args.format == "text":
+        print(fixes_cli.fixed_summary(fixed))
     elif args.statistics:
         statistics(results, sys.stdout)
     elif args.format == "text":

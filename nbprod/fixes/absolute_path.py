@@ -17,10 +17,10 @@ import json
 import re
 
 import libcst as cst
-from libcst.codemod import CodemodContext, SkipFile, VisitorBasedCodemodCommand
-from libcst.metadata import PositionProvider
+from libcst.codemod import CodemodContext, SkipFile
 
 from nbprod.findings import Finding
+from nbprod.fixes.codemod import PositionedCodemod
 from nbprod.fixes.model import Fix
 from nbprod.fixes.parameters import assignment, define
 from nbprod.fixes.text import codemod_edits
@@ -30,28 +30,21 @@ NAME = "DATA_DIR"
 _POSIX_MACHINE = re.compile(r"^(?:~[^/\s]*/|/)")
 
 
-class PathFromParameter(VisitorBasedCodemodCommand):
+class PathFromParameter(PositionedCodemod):
     """Write the path literal at ``line``:``column`` (1-based) as ``folder`` + the rest,
     ``folder`` being the parameter ``name``."""
-
-    DESCRIPTION = "Replace a machine-specific folder with a parameter."
-    METADATA_DEPENDENCIES = (PositionProvider,)
 
     def __init__(
         self, context: CodemodContext, line: int, column: int, folder: str, name: str = NAME
     ) -> None:
-        super().__init__(context)
-        self.line = line
-        self.column = column
+        super().__init__(context, line, column)
         self.folder = folder.rstrip("/")
         self.name = name
-        self.done = False
 
     def leave_SimpleString(
         self, original_node: cst.SimpleString, updated_node: cst.SimpleString
     ) -> cst.BaseExpression:
-        start = self.get_metadata(PositionProvider, original_node).start
-        if self.done or (start.line, start.column + 1) != (self.line, self.column):
+        if self.done or not self.at(original_node):
             return updated_node
         value = original_node.evaluated_value
         if not isinstance(value, str) or not value.startswith(self.folder):
@@ -73,12 +66,6 @@ class PathFromParameter(VisitorBasedCodemodCommand):
         if self.done:  # `'/home/a/' 'x.csv'`: a part rewritten alone would change the rest
             raise SkipFile("part of an implicitly concatenated string")
         return updated_node
-
-    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        result = super().transform_module_impl(tree)
-        if not self.done:
-            raise SkipFile("no path literal at the finding's position")
-        return result
 
 
 def fix(nb: Notebook, finding: Finding) -> Fix | None:

@@ -14,10 +14,10 @@ from __future__ import annotations
 import ast
 
 import libcst as cst
-from libcst.codemod import CodemodContext, SkipFile, VisitorBasedCodemodCommand
-from libcst.metadata import PositionProvider
+from libcst.codemod import CodemodContext, SkipFile
 
 from nbprod.findings import Finding
+from nbprod.fixes.codemod import PositionedCodemod
 from nbprod.fixes.model import Fix
 from nbprod.fixes.parameters import assignment, define
 from nbprod.fixes.text import codemod_edits
@@ -30,22 +30,16 @@ _KEEP = frozenset(
 )  # fmt: skip
 
 
-class NameLiterals(VisitorBasedCodemodCommand):
+class NameLiterals(PositionedCodemod):
     """Replace the numeric keyword literals of the call at ``line``:``column`` (1-based)
     with upper-case names; ``constants`` collects ``(NAME, literal)``."""
 
-    DESCRIPTION = "Name a call's hyper-parameter literals."
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
     def __init__(self, context: CodemodContext, line: int, column: int) -> None:
-        super().__init__(context)
-        self.line = line
-        self.column = column
+        super().__init__(context, line, column)
         self.constants: list[tuple[str, str]] = []
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
-        start = self.get_metadata(PositionProvider, original_node).start
-        if self.constants or (start.line, start.column + 1) != (self.line, self.column):
+        if self.done or not self.at(original_node):
             return updated_node
         code = cst.Module([]).code_for_node
         args = []
@@ -60,13 +54,8 @@ class NameLiterals(VisitorBasedCodemodCommand):
             args.append(arg)
         if not self.constants:
             raise SkipFile("no literal to name")
+        self.done = True
         return updated_node.with_changes(args=args)
-
-    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        result = super().transform_module_impl(tree)
-        if not self.constants:
-            raise SkipFile("no call at the finding's position")
-        return result
 
 
 def _numeric(text: str) -> str | None:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 
 import libcst as cst
-from libcst.codemod import CodemodContext, SkipFile, VisitorBasedCodemodCommand
-from libcst.metadata import CodeRange, PositionProvider
+from libcst.codemod import CodemodContext
 
 from nbprod.findings import Finding
+from nbprod.fixes.codemod import PositionedCodemod
 from nbprod.fixes.model import Fix
 from nbprod.fixes.parameters import imports_module
 from nbprod.fixes.text import codemod_edits
@@ -24,57 +24,42 @@ from nbprod.notebook.model import Notebook
 _STRINGS = (cst.SimpleString, cst.ConcatenatedString)
 
 
-class SecretFromEnvironment(VisitorBasedCodemodCommand):
+class SecretFromEnvironment(PositionedCodemod):
     """Replace the secret literal named at ``line``:``column`` (the literal, or the
-    name it is given to) with ``os.environ[...]``."""
-
-    DESCRIPTION = "Read a hard-coded secret from the environment."
-    METADATA_DEPENDENCIES = (PositionProvider,)
+    name it is given to) with ``os.environ[...]``; ``variable`` is the NAME chosen."""
 
     def __init__(
         self, context: CodemodContext, line: int, column: int, add_import: bool = True
     ) -> None:
-        super().__init__(context)
-        self.line = line
-        self.column = column
+        super().__init__(context, line, column)
         self.add_import = add_import
         self.variable: str | None = None
 
-    def _at(self, *nodes: cst.CSTNode | None) -> bool:
-        for node in nodes:
-            if node is not None:
-                start = self.get_metadata(PositionProvider, node, None)
-                if isinstance(start, CodeRange) and (
-                    start.start.line,
-                    start.start.column + 1,
-                ) == (self.line, self.column):
-                    return True
-        return False
-
     def _replace(self, name: str | None, value: cst.BaseExpression) -> cst.BaseExpression:
-        if self.variable is not None or name is None or not isinstance(value, _STRINGS):
+        if self.done or name is None or not isinstance(value, _STRINGS):
             return value
         self.variable = re.sub(r"\W+", "_", name).strip("_").upper() or None
         if self.variable is None:
             return value
+        self.done = True
         return cst.parse_expression(f'os.environ["{self.variable}"]')
 
     def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
         target = original_node.targets[0].target
-        if len(original_node.targets) == 1 and self._at(target, original_node.value):
+        if len(original_node.targets) == 1 and self.at(target, original_node.value):
             return updated_node.with_changes(value=self._replace(_name(target), updated_node.value))
         return updated_node
 
     def leave_AnnAssign(
         self, original_node: cst.AnnAssign, updated_node: cst.AnnAssign
     ) -> cst.AnnAssign:
-        if updated_node.value is not None and self._at(original_node.target, original_node.value):
+        if updated_node.value is not None and self.at(original_node.target, original_node.value):
             value = self._replace(_name(original_node.target), updated_node.value)
             return updated_node.with_changes(value=value)
         return updated_node
 
     def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
-        if original_node.keyword is not None and self._at(
+        if original_node.keyword is not None and self.at(
             original_node.keyword, original_node.value
         ):
             value = self._replace(original_node.keyword.value, updated_node.value)
@@ -85,7 +70,7 @@ class SecretFromEnvironment(VisitorBasedCodemodCommand):
         self, original_node: cst.DictElement, updated_node: cst.DictElement
     ) -> cst.DictElement:
         key = original_node.key
-        if isinstance(key, cst.SimpleString) and self._at(key, original_node.value):
+        if isinstance(key, cst.SimpleString) and self.at(key, original_node.value):
             name = key.evaluated_value
             value = self._replace(name if isinstance(name, str) else None, updated_node.value)
             return updated_node.with_changes(value=value)
@@ -93,16 +78,14 @@ class SecretFromEnvironment(VisitorBasedCodemodCommand):
 
     def leave_Param(self, original_node: cst.Param, updated_node: cst.Param) -> cst.Param:
         default = updated_node.default
-        if default is not None and self._at(original_node.name, original_node.default):
+        if default is not None and self.at(original_node.name, original_node.default):
             return updated_node.with_changes(
                 default=self._replace(original_node.name.value, default)
             )
         return updated_node
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
-        if self.variable is None:
-            raise SkipFile("no named secret literal at the finding's position")
-        if not self.add_import:
+        if not self.done or not self.add_import:
             return updated_node
         statement = cst.SimpleStatementLine([cst.Import([cst.ImportAlias(cst.Name("os"))])])
         return updated_node.with_changes(body=[statement, *updated_node.body])

@@ -10,10 +10,10 @@ is the user's reading.
 from __future__ import annotations
 
 import libcst as cst
-from libcst.codemod import CodemodContext, SkipFile, VisitorBasedCodemodCommand
-from libcst.metadata import PositionProvider
+from libcst.codemod import CodemodContext
 
 from nbprod.findings import Finding
+from nbprod.fixes.codemod import PositionedCodemod
 from nbprod.fixes.model import Fix
 from nbprod.fixes.text import codemod_edits
 from nbprod.notebook.model import Notebook
@@ -21,23 +21,13 @@ from nbprod.notebook.model import Notebook
 _QUIET = (cst.Pass, cst.Continue)
 
 
-class ReraiseInHandler(VisitorBasedCodemodCommand):
+class ReraiseInHandler(PositionedCodemod):
     """Make the handler at ``line``:``column`` (1-based) re-raise what it catches."""
-
-    DESCRIPTION = "Re-raise in a broad exception handler."
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
-    def __init__(self, context: CodemodContext, line: int, column: int) -> None:
-        super().__init__(context)
-        self.line = line
-        self.column = column
-        self.done = False
 
     def leave_ExceptHandler(
         self, original_node: cst.ExceptHandler, updated_node: cst.ExceptHandler
     ) -> cst.ExceptHandler:
-        start = self.get_metadata(PositionProvider, original_node).start
-        if self.done or (start.line, start.column + 1) != (self.line, self.column):
+        if self.done or not self.at(original_node):
             return updated_node
         self.done = True
         if updated_node.type is None:
@@ -60,12 +50,6 @@ class ReraiseInHandler(VisitorBasedCodemodCommand):
             )
         kept_lines = [s for s in lines if not _quiet_line(s)]
         return updated_node.with_changes(body=body.with_changes(body=[*kept_lines, raise_line]))
-
-    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        result = super().transform_module_impl(tree)
-        if not self.done:
-            raise SkipFile("no handler at the finding's position")
-        return result
 
 
 def _quiet(statement: cst.BaseSmallStatement) -> bool:

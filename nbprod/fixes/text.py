@@ -10,9 +10,12 @@ from collections.abc import Iterable
 import libcst as cst
 from libcst.codemod import Codemod, SkipFile
 
+from nbprod.export import libcst_speedup
 from nbprod.fixes.model import Edit
 from nbprod.notebook.ipython import mask
 from nbprod.notebook.model import Cell
+
+libcst_speedup.install()  # metadata resolution, without re-inspecting visitor classes
 
 
 def offset(source: str, line: int, column: int) -> int:

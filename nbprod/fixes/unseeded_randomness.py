@@ -9,10 +9,10 @@ generator (``np.random.rand``) have no argument to seed: no fix.
 from __future__ import annotations
 
 import libcst as cst
-from libcst.codemod import CodemodContext, SkipFile, VisitorBasedCodemodCommand
-from libcst.metadata import PositionProvider
+from libcst.codemod import CodemodContext, SkipFile
 
 from nbprod.findings import Finding
+from nbprod.fixes.codemod import PositionedCodemod
 from nbprod.fixes.model import Fix
 from nbprod.fixes.parameters import define
 from nbprod.fixes.text import codemod_edits
@@ -22,22 +22,15 @@ SEED = "SEED"
 _GENERATORS = ("default_rng", "RandomState", "Random")
 
 
-class AddSeed(VisitorBasedCodemodCommand):
+class AddSeed(PositionedCodemod):
     """Seed the call that starts at ``line``:``column`` (1-based) with ``name``."""
 
-    DESCRIPTION = "Pass a seed to the random call at a position."
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
     def __init__(self, context: CodemodContext, line: int, column: int, name: str = SEED) -> None:
-        super().__init__(context)
-        self.line = line
-        self.column = column
+        super().__init__(context, line, column)
         self.name = name
-        self.done = False
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
-        start = self.get_metadata(PositionProvider, original_node).start
-        if self.done or (start.line, start.column + 1) != (self.line, self.column):
+        if self.done or not self.at(original_node):
             return updated_node
         self.done = True
         seed = cst.Name(self.name)
@@ -67,12 +60,6 @@ class AddSeed(VisitorBasedCodemodCommand):
             new = new.with_changes(comma=args[-1].comma)
             args[-1] = args[-1].with_changes(comma=before)
         return updated_node.with_changes(args=[*args, new])
-
-    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        result = super().transform_module_impl(tree)
-        if not self.done:
-            raise SkipFile("no call at the finding's position")
-        return result
 
 
 def fix(nb: Notebook, finding: Finding) -> Fix | None:
