@@ -449,8 +449,20 @@ class MLFacts:
 
     @cached_property
     def training_functions(self) -> frozenset[str]:
-        """Top-level notebook functions whose bodies train a model."""
-        return frozenset(t.site.function for t in self.trainings if t.site.function is not None)
+        """Top-level notebook functions whose bodies train a model, or call one that does
+        (`train()` calling `train_step()`)."""
+        found = {t.site.function for t in self.trainings if t.site.function is not None}
+        frontier = set(found)
+        while frontier:
+            callers = {
+                site.function
+                for name in frontier
+                for site in self._sites_by_callee.get(name, ())
+                if site.function is not None
+            }
+            frontier = callers - found
+            found |= frontier
+        return frozenset(found)
 
     def trains(self, call: ast.Call) -> bool:
         """Whether a call trains a model: a training call, or a call of a notebook function
@@ -458,6 +470,45 @@ class MLFacts:
         if id(call) in self._trainings_by_node:
             return True
         return isinstance(call.func, ast.Name) and call.func.id in self.training_functions
+
+    @cached_property
+    def training_runs(self) -> list[Order]:
+        """Where training runs, in document order: module-level training calls and calls
+        of notebook functions that train."""
+        return sorted(
+            s.order
+            for s in self.sites
+            if self.trains(s.node) and self.owner_of(s.facts, s.node.lineno) is None
+        )
+
+    @cached_property
+    def training_loops(self) -> dict[int, list[tuple[int, int]]]:
+        """Line ranges of the module-level loops that take gradient steps (`for batch in
+        loader: ... loss.backward()`), by id of the cell: what is drawn in them feeds the
+        step through the forward pass, which calls with arguments do not show."""
+        found: dict[int, list[tuple[int, int]]] = {}
+        if not self.trainings:
+            return found
+        for facts in self.nb.cells:
+            if facts.tree is None:
+                continue
+            loops = [
+                s for s in facts.tree.body if isinstance(s, (ast.For, ast.AsyncFor, ast.While))
+            ]
+            if not loops:
+                continue
+            lines = [
+                t.site.node.lineno
+                for t in self.trainings
+                if t.site.facts is facts
+                and t.api in ("backward", "apply_gradients")
+                and self.owner_of(facts, t.site.node.lineno) is None
+            ]
+            for loop in loops:
+                end = loop.end_lineno or loop.lineno
+                if any(loop.lineno <= line <= end for line in lines):
+                    found.setdefault(id(facts), []).append((loop.lineno, end))
+        return found
 
     @cached_property
     def _trainings_by_node(self) -> dict[int, Training]:

@@ -2,8 +2,11 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
 
 from nbprod.analysis import AnalyzedNotebook
+from nbprod.analysis.cell import dotted_name
 from nbprod.analysis.ml import Bind, Site
 from nbprod.findings import ChecklistArea, Finding, Severity
 from nbprod.rules.base import Invalid, Rule
@@ -56,7 +59,64 @@ _LIBRARY_NAMES = {
     "numpy": "NumPy's global generator",
     "random": "Python's `random`",
     "torch": "PyTorch's generator",
+    "tensorflow": "TensorFlow's generator",
 }
+# Names under `tensorflow.random` that draw nothing, or only from the seed they are given.
+_TF_QUIET = frozenset(
+    {"set_seed", "get_seed", "Generator", "get_global_generator", "set_global_generator",
+     "create_rng_state", "experimental", "Algorithm", "split", "fold_in"}
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A call whose result is random unless a seed keyword is given or the global
+    generator of ``library`` was seeded before it (the library draws its seed from it)."""
+
+    seeds: frozenset[str]  # keywords that seed the call (or replace its randomness)
+    library: str  # the global generator it falls back on
+    what: str  # what changes on every run
+    when: Literal["always", "training"]  # report always, or only in a notebook that trains
+    hint: str = ""  # the keyword to suggest
+    flag: str | None = None  # a keyword that must be True for the call to be random
+    # True when the draw happens when the object is used (a DataLoader's shuffle draws
+    # at each epoch): a seed set before the training that uses it counts
+    lazy: bool = False
+
+
+# Sources of randomness by qualified name (see `_sources` for methods and name patterns).
+_SOURCES: dict[str, Source] = {
+    **{
+        f"{pymc}.{api}": Source(
+            frozenset({"random_seed"}), "numpy", "posterior sample", "always", "random_seed"
+        )
+        for pymc in ("pymc", "pymc3")
+        for api in ("sample", "fit")
+    },
+    "torch.utils.data.DataLoader": Source(
+        frozenset({"generator", "sampler", "batch_sampler", "worker_init_fn"}),
+        "torch",
+        "batch order",
+        "training",
+        "generator",
+        flag="shuffle",
+        lazy=True,
+    ),
+}
+# Methods of a Hugging Face `datasets.Dataset` (when `datasets` is imported): they draw
+# their seed from NumPy's global generator when `seed=` is not given.
+_DATASET_SOURCES: dict[str, Source] = {
+    "train_test_split": Source(
+        frozenset({"seed", "generator"}), "numpy", "split", "always", "seed"
+    ),
+    "shuffle": Source(frozenset({"seed", "generator"}), "numpy", "order", "training", "seed"),
+}
+# `from_pretrained` of a model class with a task head that the checkpoint may lack: the
+# head's weights are initialised from the framework's generator.
+_NEW_HEADS = (
+    "ForSequenceClassification", "ForTokenClassification", "ForQuestionAnswering",
+    "ForMultipleChoice", "ForImageClassification", "ForAudioClassification",
+)  # fmt: skip
 
 
 class UnseededRandomness(Rule):
@@ -182,8 +242,15 @@ class UnseededRandomness(Rule):
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
         ml = nb.ml
         draws: dict[int, tuple[Site, str]] = {}
+        datasets = any(q.startswith("datasets") for q in nb.imports.values())
         for site in ml.sites:
             qualified = site.qualified
+            source = self._source(site, datasets)
+            if source is not None:
+                message = self._unseeded(nb, site, source)
+                if message is not None:
+                    yield self.at_node(nb, site.facts, site.node, message)
+                continue
             if qualified is None:
                 continue
             if qualified.startswith("sklearn."):
@@ -200,11 +267,64 @@ class UnseededRandomness(Rule):
                         f"`{label}()` without a seed: its numbers change on every run",
                     )
             else:
-                library = _drawing_library(qualified)
+                library = _drawing_library(qualified, site.node)
                 if library is not None and not ml.seeded_before(library, site.order):
                     draws[id(site.node)] = (site, library)
         if draws and ml.trainings:
             yield from self._draws_reaching_training(nb, draws)
+
+    @staticmethod
+    def _source(site: Site, datasets: bool) -> Source | None:
+        qualified = site.qualified
+        if qualified is not None:
+            found = _SOURCES.get(qualified)
+            if found is not None:
+                return found
+            module, _, name = qualified.rpartition(".")
+            if (
+                name == "from_pretrained"
+                and module.startswith("transformers.")
+                and (module.endswith(_NEW_HEADS))
+            ):
+                library = "tensorflow" if module.rpartition(".")[2].startswith("TF") else "torch"
+                return Source(frozenset(), library, "classification head", "training")
+            if module.startswith("scipy.stats.") and name == "rvs":
+                return Source(
+                    frozenset({"random_state"}), "numpy", "sample", "training", "random_state"
+                )
+            return None
+        func = site.node.func
+        if datasets and isinstance(func, ast.Attribute):
+            found = _DATASET_SOURCES.get(func.attr)
+            buffered = site.node.args or any(k.arg == "buffer_size" for k in site.node.keywords)
+            if found is not None and not (func.attr == "shuffle" and buffered):
+                return found  # `ds.shuffle(1000)` is tf.data's: a buffer size
+        return None
+
+    def _unseeded(self, nb: AnalyzedNotebook, site: Site, source: Source) -> str | None:
+        ml = nb.ml
+        keywords = {k.arg: k.value for k in site.node.keywords}
+        if None in keywords or any(
+            k in keywords and not _is_none(keywords[k]) for k in source.seeds
+        ):
+            return None  # seeded, or `**kwargs` may seed it
+        if source.flag is not None and not _is_true(keywords.get(source.flag)):
+            return None
+        if "shuffle" in keywords and _is_false(keywords["shuffle"]):
+            return None
+        if source.when == "training" and not ml.trainings:
+            return None
+        used = site.order
+        if source.lazy:  # drawn when a training iterates it
+            used = next((o for o in ml.training_runs if o > site.order), site.order)
+        if ml.seeded_before(source.library, used):
+            return None
+        label = _call_label(site)
+        fix = f"`{source.hint}=`" if source.hint else "a seed set before it"
+        return (
+            f"`{label}` without a seed ({fix}) and with {_LIBRARY_NAMES[source.library]}"
+            f" unseeded: a different {source.what} on every run"
+        )
 
     def _draws_reaching_training(
         self, nb: AnalyzedNotebook, draws: dict[int, tuple[Site, str]]
@@ -220,6 +340,11 @@ class UnseededRandomness(Rule):
                 in_functions.setdefault(site.function, (site, library))
                 if site.function in ml.training_functions:  # drawn inside the training code
                     reached[id(site.node)] = (site, library)
+            elif any(
+                start <= site.node.lineno <= end
+                for start, end in ml.training_loops.get(id(site.facts), ())
+            ):  # drawn in a module-level training loop: `for epoch in ...: perm = randperm(n)`
+                reached[id(site.node)] = (site, library)
 
         def drawn(node: ast.expr) -> Iterator[tuple[Site, str]]:
             for call in ml.scan(node).calls:
@@ -290,8 +415,11 @@ class UnseededRandomness(Rule):
         return f"`{name}` without `random_state`: a different {what} on every run"
 
 
-def _drawing_library(qualified: str) -> str | None:
+def _drawing_library(qualified: str, call: ast.Call) -> str | None:
     module, _, name = qualified.rpartition(".")
+    if module == "tensorflow.random" and name not in _TF_QUIET:
+        seeded = any(k.arg == "seed" and not _is_none(k.value) for k in call.keywords)
+        return None if seeded or name.startswith("stateless_") else "tensorflow"
     if (
         module == "numpy.random"
         and name not in _NUMPY_QUIET
@@ -311,16 +439,42 @@ def _union(found: list[tuple[tuple[Site, str], ...]]) -> tuple[tuple[Site, str],
 
 
 def _shuffled_name(call: ast.Call) -> str | None:
-    """`np.random.shuffle(rows)` changes `rows` in place."""
+    """`np.random.shuffle(rows)` changes `rows` in place (`tf.random.shuffle` does not)."""
     func = call.func
     if (
         isinstance(func, ast.Attribute)
         and func.attr == "shuffle"
+        and dotted_name(func) not in ("tf.random.shuffle", "tensorflow.random.shuffle")
         and call.args
         and isinstance(call.args[0], ast.Name)
     ):
         return call.args[0].id
     return None
+
+
+def _is_none(node: ast.expr | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _is_true(node: ast.expr | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
+
+
+def _is_false(node: ast.expr | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is False
+
+
+def _call_label(site: Site) -> str:
+    """`DataLoader(...)`, `pm.sample(...)`, `.train_test_split(...)`."""
+    func = site.node.func
+    if site.qualified is not None:
+        parts = site.qualified.split(".")
+        short = ".".join(parts[-2:]) if parts[-1] in ("from_pretrained", "rvs") else parts[-1]
+        if parts[0] in ("pymc", "pymc3"):
+            short = "pm." + parts[-1]
+        return short + "(...)"
+    name = func.attr if isinstance(func, ast.Attribute) else "?"
+    return f".{name}(...)"
 
 
 def _label(site: Site) -> str:
