@@ -36,6 +36,7 @@ from nbprod.export.readme import readme_from
 from nbprod.export.scope import CellScope, Use
 from nbprod.export.select import Role, default_module
 from nbprod.export.statements import (
+    assigned_names,
     bound_in,
     classify,
     hoisted_names,
@@ -43,6 +44,7 @@ from nbprod.export.statements import (
     statement_name,
 )
 from nbprod.export.transforms import Annotate, ConfigFromParameters, LiftCellToFunction, ReadConfig
+from nbprod.export.transforms.drop_displays import PLOTTING, displays_only
 from nbprod.export.transforms.pass_arguments import pass_arguments
 from nbprod.export.transforms.widen_accumulators import WidenAccumulators
 from nbprod.notebook.model import Notebook
@@ -55,6 +57,7 @@ class _Parts:
     hoisted: list[int] = field(default_factory=list)
     lifted: list[int] = field(default_factory=list)
     mutations: list[Mutation] = field(default_factory=list)
+    displays: int = 0  # lifted statements dropped because they only displayed a value
 
 
 def plan_export(notebook: Notebook, package: str, module: str = "core") -> ExportPlan:
@@ -368,15 +371,58 @@ class _Planner:
             assert isinstance(info.scope, CellScope)
             reads = frozenset(info.scope.free_names(statements=set(parts.hoisted)))
             units.append(Unit(info.cell, "copy", code, tuple(names), public, reads))
+        shown = self._drop_displays(info, parts)
         if parts.lifted:
-            units.append(self._lift(info, parts, role, module_name))
+            units.append(self._lift(info, parts, role, module_name, shown))
+        elif parts.displays:
+            self.plan.notes.append(f"cell {info.cell.number}: only displays values: no function")
         elif role.name is not None:
             self.plan.notes.append(
                 f"cell {info.cell.number}: name '{role.name}' unused: nothing to lift"
             )
         self.modules.setdefault(module_name, ModulePlan(module_name)).units.extend(units)
 
-    def _lift(self, info: CellInfo, parts: _Parts, role: Role, module_name: str) -> Unit:
+    def _drop_displays(self, info: CellInfo, parts: _Parts) -> str | None:
+        """Remove the lifted statements that only display a value (``df.head()``); returns
+        the name a trailing bare ``name`` showed, which may be the cell's result."""
+        assert info.parsed is not None
+        body = info.parsed.module.body
+        if not parts.lifted:
+            return None
+        code = cst.Module([body[i] for i in parts.lifted]).code
+        plot = PLOTTING.search(code) is not None
+        last = body[parts.lifted[-1]]
+        shown = None
+        if (
+            isinstance(last, cst.SimpleStatementLine)
+            and isinstance(last.body[0], cst.Expr)
+            and isinstance(last.body[0].value, cst.Name)
+        ):
+            shown = last.body[0].value.value
+        kept = [i for i in parts.lifted if not displays_only(body[i], plot)]
+        parts.displays, parts.lifted = len(parts.lifted) - len(kept), kept
+        return shown
+
+    def _results(self, info: CellInfo, parts: _Parts, shown: str | None) -> list[str]:
+        """What a cell whose values no later cell reads computed: the name it showed last,
+        else the names it assigned and never read (``rmse = np.sqrt(mse)``), up to three."""
+        assert info.parsed is not None
+        lifted = set(parts.lifted)
+        if shown is not None and shown in info.full.bound_names(lifted):
+            return [shown]
+        read = {u.name for u in info.full.uses if u.statement in lifted and u.bound_by}
+        unread = [
+            name
+            for i in parts.lifted
+            for name in assigned_names(info.parsed.module.body[i])
+            if name not in read and not name.startswith("_")
+        ]
+        unread = list(dict.fromkeys(unread))
+        return unread if len(unread) <= 3 else []
+
+    def _lift(
+        self, info: CellInfo, parts: _Parts, role: Role, module_name: str, shown: str | None
+    ) -> Unit:
         assert info.parsed is not None and info.scope is not None
         module = info.parsed.module
         header = module.header if parts.lifted[0] == 0 else ()
@@ -404,7 +450,7 @@ class _Planner:
             **{n: m.line for n, m in changed.items()},
             **{n: line for n, line in bound.items() if self._read_later(n, info.position)},
         }
-        returns = sorted(lines, key=lines.__getitem__)
+        returns = sorted(lines, key=lines.__getitem__) or self._results(info, parts, shown)
         name = self._function_name(info, role, lifted.code, returns)
         for changed_name, mutation in changed.items():
             self.plan.notes.append(
@@ -430,6 +476,7 @@ class _Planner:
             returns,
             docstring=docstring or f"Code of cell {info.cell.number}.",
             params=params,
+            result=True,
         ).transform_module(lifted)
         if any(n in self.ns.config for n in free):
             var = "config" if "config" not in self.taken else "nb_config"
@@ -442,7 +489,7 @@ class _Planner:
             for n in returns
         ]
         if not results:
-            returned = "None"
+            returned = "None" if _returns_nothing(tree) else self.types.any
         elif len(results) == 1:
             returned = results[0]
         else:
@@ -595,6 +642,18 @@ def _defines(info: CellInfo, name: str) -> bool:
     """Whether ``info`` binds ``name`` with ``def`` or ``class``."""
     return info.scope is not None and any(
         b.kind == "def" for b in info.scope.bindings.get(name, ())
+    )
+
+
+def _returns_nothing(tree: cst.Module) -> bool:
+    """Whether a lifted function (the module's one statement) ends without a value."""
+    function = tree.body[0]
+    assert isinstance(function, cst.FunctionDef) and isinstance(function.body, cst.IndentedBlock)
+    last = function.body.body[-1]
+    return not (
+        isinstance(last, cst.SimpleStatementLine)
+        and isinstance(last.body[0], cst.Return)
+        and last.body[0].value is not None
     )
 
 

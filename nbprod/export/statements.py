@@ -128,6 +128,28 @@ def _is_string_expr(small: cst.BaseSmallStatement) -> bool:
     )
 
 
+def assigned_names(stmt: cst.BaseStatement) -> list[str]:
+    """Plain names a top-level assignment statement binds (``a, (b, c) = ...``)."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return []
+    small = stmt.body[0]
+    targets: list[cst.BaseExpression]
+    if isinstance(small, cst.Assign):
+        targets = [t.target for t in small.targets]
+    elif isinstance(small, cst.AnnAssign) and small.value is not None:
+        targets = [small.target]
+    else:
+        return []
+    names: list[str] = []
+    while targets:
+        target = targets.pop(0)
+        if isinstance(target, cst.Name):
+            names.append(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            targets[:0] = [e.value for e in target.elements]
+    return names
+
+
 def statement_name(stmt: cst.BaseStatement) -> str:
     if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
         return stmt.name.value

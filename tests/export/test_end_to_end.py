@@ -134,8 +134,9 @@ def test_what_the_fixtures_produce(exported: dict[str, Exported]) -> None:
 
     hashed = read("hashed_feature", "src/hashed_feature/core.py")
     assert (
-        "def likelihood_of_collision(df: pd.DataFrame) -> None:" in hashed
-    )  # type from the recorded table
+        "def likelihood_of_collision(df: pd.DataFrame) -> pd.DataFrame:" in hashed
+    )  # types from the recorded tables
+    assert hashed.rstrip().endswith("return prob")  # the table it computed is its result
     assert (
         "assert calc_collision_prob(5, 1000) == pytest.approx(\n        0.009965049976000118\n    )"
         in read("hashed_feature", "tests/test_hashed_feature.py")

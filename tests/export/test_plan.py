@@ -284,7 +284,7 @@ def test_only_changed_objects_later_cells_read_are_returned() -> None:
     assert [n.split(":")[0] for n in p.notes] == ["cell 2"]
     code = module_code(p)
     assert '    df["ratio"] = df.a / df.b\n    return df\n' in code
-    assert "    model.fit(df, df.ratio)\n\n" in code
+    assert "    return model.fit(df, df.ratio)\n" in code  # the cell's result
 
 
 def test_rebinding_first_makes_a_new_object_and_is_fine() -> None:
@@ -549,3 +549,33 @@ def test_a_default_computed_at_run_time_becomes_an_argument_of_each_call() -> No
     # rebound later: calls after it would pass another device than the one the default kept
     p = plan(cell(device), cell(step, ["export"]), cell("device = 'cpu'"))
     assert any("'step' reads 'device' when it is defined" in r for r in refusals(p))
+
+
+def test_a_cells_result_is_returned_and_display_leftovers_are_dropped() -> None:
+    p = plan(
+        cell(
+            "import numpy as np\nimport matplotlib.pyplot as plt\n"
+            "X, y = np.ones((4, 2)), np.ones(4)",
+            ["export:io:load"],
+        ),
+        md("## Evaluate"),
+        cell(
+            "pred = X @ np.ones(2)\nX.mean()\nmse = ((pred - y) ** 2).mean()\nrmse = np.sqrt(mse)",
+            ["export"],
+        ),
+        md("## Shape"),
+        cell("X.shape", ["export"]),
+        md("## Loss curve"),
+        cell("plt.plot(y)\nplt.show()", ["export"]),
+        md("## Score"),
+        cell("df = None\nnp.corrcoef(X[:, 0], y)", ["export"]),
+    )
+    code = module_code(p)
+    assert "X.mean()" not in code
+    assert "def evaluate(X: Any, y: Any) -> Any:" in code
+    assert "    return rmse\n" in code  # a metric nothing reads yet is the cell's result
+    assert "def shape" not in code
+    assert "cell 5: only displays values: no function" in p.notes
+    assert "def plot_loss_curve(y: Any) -> None:" in code
+    assert "plt.show()" in code  # a plot function shows its figure
+    assert "    return np.corrcoef(X[:, 0], y)\n" in code

@@ -47,3 +47,14 @@ class LiftCellToFunctionTest(CodemodTest):
         before = "model.fit(X, y)\n"
         after = "def train(model, X, y):\n    model.fit(X, y)\n"
         self.assertCodemod(before, after, name="train")
+
+    def test_a_trailing_expression_is_the_result_when_nothing_else_is_returned(self) -> None:
+        before = "score = model.evaluate(X, y)\nscore[1]\n"
+        after = (
+            "def evaluate(model, X, y):\n    score = model.evaluate(X, y)\n    return score[1]\n"
+        )
+        self.assertCodemod(before, after, name="evaluate", result=True)
+        for shown in ("print(model)", "df.dropna(inplace=True)", "rows.append(1)"):
+            before = f"model.fit(X, y)\n{shown}\n"  # shows or changes something: no result
+            after = f"def train():\n    model.fit(X, y)\n    {shown}\n"
+            self.assertCodemod(before, after, name="train", result=True, params=[])

@@ -2,6 +2,7 @@
 
 from nbprod.export.transforms.annotate import Annotate
 from nbprod.export.transforms.config_from_parameters import ConfigFromParameters
+from nbprod.export.transforms.drop_displays import DropDisplays
 from nbprod.export.transforms.hoist_imports import HoistImports
 from nbprod.export.transforms.lift_cell import LiftCellToFunction
 from nbprod.export.transforms.pass_arguments import PassArguments
@@ -13,6 +14,7 @@ __all__ = [
     "Annotate",
     "AssertRecordedResult",
     "ConfigFromParameters",
+    "DropDisplays",
     "HoistImports",
     "LiftCellToFunction",
     "PassArguments",

@@ -31,14 +31,17 @@ class LiftCellToFunction(CellTransform):
         exclude: Collection[str] = (),
         docstring: str | None = None,
         params: Sequence[str] | None = None,
+        result: bool = False,
     ) -> None:
-        """``params``: the parameters, when the caller knows them (spares a scope pass)."""
+        """``params``: the parameters, when the caller knows them (spares a scope pass);
+        ``result``: without ``returns``, return the value of a trailing expression."""
         super().__init__(context)
         self.name = name
         self.returns = list(returns)
         self.exclude = frozenset(exclude)
         self.docstring = docstring
         self.params = None if params is None else list(params)
+        self.result = result
 
     def visit_Module(self, node: cst.Module) -> bool:
         if self.params is None:
@@ -63,6 +66,8 @@ class LiftCellToFunction(CellTransform):
             body.insert(0, _docstring(self.docstring))
         if self.returns:
             body.append(_return(self.returns))
+        elif self.result and body and _result(body[-1]) is not None:
+            body[-1] = body[-1].with_changes(body=[cst.Return(_result(body[-1]))])
         if not body:
             body.append(cst.SimpleStatementLine([cst.Pass()]))
         function = cst.FunctionDef(
@@ -78,6 +83,38 @@ def _displays_only(stmt: cst.BaseStatement) -> bool:
         return False
     small = stmt.body[0]
     return isinstance(small, cst.Expr) and isinstance(small.value, (cst.Name, cst.Attribute))
+
+
+# Calls that show, log, write or change something in place rather than compute a value.
+_NO_RESULT = frozenset(
+    {
+        "print", "display", "show", "imshow", "plot", "savefig", "title", "legend", "append",
+        "extend", "insert", "remove", "sort", "reverse", "update", "clear", "add", "discard",
+        "shuffle", "seed", "manual_seed", "set_seed", "zero_grad", "backward", "to_csv",
+        "to_parquet", "to_json", "save", "save_weights", "write", "mkdir", "makedirs",
+    }
+)  # fmt: skip
+
+
+def _result(stmt: cst.BaseStatement) -> cst.BaseExpression | None:
+    """The value of a trailing expression statement that computes something."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return None
+    small = stmt.body[0]
+    if not isinstance(small, cst.Expr) or isinstance(small.value, cst.Ellipsis):
+        return None
+    value = small.value
+    if isinstance(value, cst.Call):
+        func = value.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+        root = func
+        while isinstance(root, (cst.Attribute, cst.Call)):
+            root = root.value if isinstance(root, cst.Attribute) else root.func
+        if name in _NO_RESULT or (isinstance(root, cst.Name) and root.value in ("plt", "sns")):
+            return None
+        if any(a.keyword is not None and a.keyword.value == "inplace" for a in value.args):
+            return None
+    return value
 
 
 def _docstring(text: str) -> cst.SimpleStatementLine:
