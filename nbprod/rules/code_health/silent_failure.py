@@ -25,7 +25,8 @@ _LOG_METHODS = frozenset(
 class SilentFailure(Rule):
     """## What it does
     Flags an `except:`, `except Exception:` or `except BaseException:` handler whose body
-    only passes, continues, or prints or logs the error without re-raising it, and
+    only passes, continues, returns a placeholder (`return None`, `return default`,
+    `return np.nan`, `return []`), or prints or logs the error without re-raising it, and
     `warnings.filterwarnings("ignore")` / `warnings.simplefilter("ignore")` with no
     category, message or module to narrow it. Handlers of specific exceptions
     (`except KeyError: pass`), try blocks that only import (optional dependencies) or only
@@ -33,6 +34,12 @@ class SilentFailure(Rule):
     `tf.enable_eager_execution()`), handlers whose message names the expected state they
     met ("already exists", "not running in Colab, download it manually"), and filters
     inside `with warnings.catch_warnings():` are not reported.
+
+    Deliberately not caught: a handler that computes a fallback (`return parse_slow(s)`,
+    `x = default_config()`), since whether the fallback is right is not visible; a
+    handler that only assigns a placeholder (`value = None`), which later code often
+    checks; `except Exception as e: errors.append(e)` (the error is collected); handlers
+    of specific exceptions, whatever they do; and `contextlib.suppress(Exception)`.
 
     ## Why is this bad?
     The cell "works" while the step silently did not happen: a column was not parsed, a
@@ -80,6 +87,14 @@ class SilentFailure(Rule):
         ["try:\n    sess.close()\nexcept:\n    pass"],
         ["try:\n    tf.enable_eager_execution()\nexcept Exception:\n    pass"],
         ["try:\n    del model\n    torch.cuda.empty_cache()\nexcept:\n    pass"],
+        # a specific exception returning a default is a decision, not a hidden failure
+        [
+            "def to_int(s):\n    try:\n        return int(s)\n    except ValueError:\n        return None"
+        ],
+        # a fallback computed in the handler
+        [
+            "def load(p):\n    try:\n        return pd.read_parquet(p)\n    except Exception:\n        return pd.read_csv(p)"
+        ],
         ["import warnings\nwarnings.filterwarnings('ignore', category=FutureWarning)"],
         ["import warnings\nwarnings.simplefilter('ignore', DeprecationWarning)"],
         ["import warnings\nwarnings.filterwarnings('ignore', module='sklearn')"],
@@ -105,6 +120,33 @@ class SilentFailure(Rule):
             at=[(0, 4, 5)],
         ),
         Invalid(["try:\n    new = f(p)\n    !mv $p $new\nexcept:\n    pass"], at=[(0, 4, 1)]),
+        # returning a placeholder hides the error just like `pass`
+        Invalid(
+            [
+                "def load(p):\n    try:\n        return pd.read_csv(p)\n    except:\n        return None"
+            ],
+            at=[(0, 4, 5)],
+        ),
+        Invalid(
+            [
+                "def parse(s, default=0):\n    try:\n        return float(s)\n"
+                "    except Exception as e:\n        log.warning(e)\n        return default"
+            ],
+            at=[(0, 4, 5)],
+        ),
+        Invalid(
+            [
+                "def score(x):\n    try:\n        return model(x)\n    except:\n        return np.nan"
+            ],
+            at=[(0, 4, 5)],
+        ),
+        Invalid(
+            [
+                "frames = []\nfor p in paths:\n    try:\n        frames.append(pd.read_csv(p))\n"
+                "    except:\n        continue"
+            ],
+            at=[(0, 5, 5)],
+        ),
         Invalid(["import warnings\nwarnings.filterwarnings('ignore')"], at=[(0, 2, 1)]),
         Invalid(
             ["from warnings import simplefilter\nsimplefilter(action='ignore')"], at=[(0, 2, 1)]
@@ -220,8 +262,13 @@ def _best_effort(body: list[ast.stmt]) -> bool:
 def _silent_action(body: list[ast.stmt]) -> str | None:
     """How a handler body hides the error ("only passes", ...), or None if it does more."""
     kinds: set[str] = set()
-    for stmt in body:
-        if isinstance(stmt, ast.Pass):
+    returned: str | None = None
+    for i, stmt in enumerate(body):
+        if isinstance(stmt, ast.Return) and i == len(body) - 1:
+            returned = _placeholder(stmt.value)
+            if returned is None:
+                return None  # returns something computed: a fallback
+        elif isinstance(stmt, ast.Pass):
             kinds.add("pass")
         elif isinstance(stmt, ast.Continue):
             kinds.add("continue")
@@ -234,8 +281,33 @@ def _silent_action(body: list[ast.stmt]) -> str | None:
         else:
             return None
     if "print" in kinds:
-        return None if _explains_expected_condition(body) else "only prints or logs"
+        if _explains_expected_condition(body):
+            return None
+        return f"only prints or logs and returns {returned}" if returned else "only prints or logs"
+    if returned is not None:
+        return f"only returns {returned}"
     return "only continues" if "continue" in kinds else "only passes"
+
+
+def _placeholder(value: ast.expr | None) -> str | None:
+    """What a `return` in a handler hands back when it is a stand-in for the result the
+    try block did not compute: None, a constant, an empty container, a name (a default
+    passed in, `np.nan`). None when the handler computes a fallback value."""
+    if value is None or (isinstance(value, ast.Constant) and value.value is None):
+        return "None"
+    if isinstance(value, ast.Constant) or (
+        isinstance(value, ast.UnaryOp) and isinstance(value.operand, ast.Constant)
+    ):
+        return f"`{ast.unparse(value)}`"
+    if isinstance(value, (ast.List, ast.Tuple, ast.Dict, ast.Set)) and not (
+        value.keys if isinstance(value, ast.Dict) else value.elts
+    ):
+        return f"`{ast.unparse(value)}`"
+    if isinstance(value, ast.Name) or (
+        isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name)
+    ):
+        return f"a default (`{ast.unparse(value)}`)"
+    return None
 
 
 # What a handler's message says when the failure is an expected state, told to the user:

@@ -134,10 +134,31 @@ class UnseededRandomness(Rule):
       when its numbers reach model training (through assignments, in-place shuffles and
       notebook functions): a random image picked for display or a sampled generated text
       changes no result;
-    - generators made without a seed (`np.random.default_rng()`).
-    Estimators without randomness (`LinearRegression`, `LogisticRegression` with its default
-    solver) and libraries with fixed default seeds (XGBoost, LightGBM, CatBoost) are not
-    reported.
+    - generators made without a seed (`np.random.default_rng()`);
+    - Hugging Face `datasets`: `ds.train_test_split(test_size=...)` without `seed=`, and
+      `ds.shuffle()` without `seed=` in a notebook that trains (both draw from NumPy's
+      global generator when it is seeded);
+    - `DataLoader(..., shuffle=True)` without a `generator=` and with no `torch.manual_seed`
+      before the training that iterates it;
+    - `pm.sample()` / `pm.fit()` without `random_seed=`;
+    - `tf.random.*` draws without `seed=` and without `tf.random.set_seed`, and
+      `scipy.stats.<dist>.rvs()` without `random_state=`, when they reach training;
+    - `AutoModelFor<Task>.from_pretrained(...)` (a new classification, token, QA or
+      multiple-choice head, randomly initialised) with no seed before it, in a notebook
+      that trains;
+    - draws inside a module-level loop that takes gradient steps (`loss.backward()`).
+    A seed call inside a function or class body counts where that function or class is
+    called, not where it is defined. `KFold()` / `StratifiedKFold()` without
+    `shuffle=True` are deterministic, and so are estimators without randomness
+    (`LinearRegression`, `LogisticRegression` with its default solver) and libraries with
+    fixed default seeds (XGBoost, LightGBM, CatBoost): none is reported.
+
+    Deliberately not caught: `df.sample(...)` without `random_state` (more often a peek at
+    the data than a step of the experiment), `tf.data` `shuffle(buffer)` (it follows
+    TensorFlow's global seed, which Keras users rarely set, and the order of batches
+    rarely changes a result the way a split does), dropout and other randomness inside a
+    model's forward pass, JAX keys (explicit by design), `DataLoader` worker processes
+    (`worker_init_fn`), and GPU non-determinism (`cudnn.benchmark`).
 
     ## Why is this bad?
     "Reproducible results: code, environment, data, seeds". Without a seed every run
@@ -195,6 +216,55 @@ class UnseededRandomness(Rule):
             "for _ in range(LENGTH):\n    text += chars[sample(model.predict(x)[0])]",
         ],
         ["from sklearn.ensemble import RandomForestClassifier", "RandomForestClassifier(**params)"],
+        # KFold without shuffle=True splits the same way on every run
+        [
+            "from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score",
+            "cv = KFold(n_splits=5)\nscores = cross_val_score(model, X, y, cv=StratifiedKFold(5))",
+        ],
+        # a seeding helper called before the draws
+        [
+            "import numpy as np\nimport torch",
+            "def set_seeds(seed=42):\n    np.random.seed(seed)\n    torch.manual_seed(seed)",
+            "set_seeds()",
+            "w = torch.randn(3)\nmodel.fit(X * w, y)",
+        ],
+        # Hugging Face datasets with a seed, a DataLoader seeded before training iterates it
+        [
+            "from datasets import load_dataset",
+            "splits = load_dataset('imdb')['train'].train_test_split(test_size=0.2, seed=SEED)\n"
+            "train = splits['train'].shuffle(seed=SEED)",
+            "trainer.train()",
+        ],
+        [
+            "import torch\nfrom torch.utils.data import DataLoader",
+            "loader = DataLoader(train_ds, batch_size=B, shuffle=True)",
+            "torch.manual_seed(SEED)\nmodel = Net()",
+            "for x, y in loader:\n    loss_fn(model(x), y).backward()\n    opt.step()",
+        ],
+        [
+            "import torch\nfrom torch.utils.data import DataLoader",
+            "g = torch.Generator().manual_seed(SEED)\n"
+            "loader = DataLoader(train_ds, shuffle=True, generator=g)\ntest = DataLoader(test_ds)",
+            "for x, y in loader:\n    loss_fn(model(x), y).backward()\n    opt.step()",
+        ],
+        # tf.data's shuffle takes a buffer size: not a Hugging Face dataset
+        [
+            "import tensorflow as tf\nimport datasets",
+            "ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(1000)\nmodel.fit(ds, epochs=E)",
+        ],
+        # op-level and global TensorFlow seeds; PyMC with its seed
+        [
+            "import tensorflow as tf",
+            "w = tf.random.normal((3, 1), seed=SEED)\nmodel.fit(x @ w, y)",
+            "tf.random.set_seed(SEED)\nnoise = tf.random.uniform((3,))\nmodel.fit(x + noise, y)",
+        ],
+        ["import pymc as pm", "with model:\n    idata = pm.sample(1000, random_seed=SEED)"],
+        # a fine-tuned checkpoint loaded for inference only: nothing is initialised at random
+        [
+            "from transformers import AutoModelForSequenceClassification",
+            "clf = AutoModelForSequenceClassification.from_pretrained('org/finetuned-sst2')\n"
+            "clf(**batch)",
+        ],
     ]
     invalid = [
         Invalid(
@@ -236,6 +306,65 @@ class UnseededRandomness(Rule):
                 "cv = KFold(5, shuffle=True)\nrng = np.random.default_rng()",
             ],
             at=[(1, 1, 6), (1, 2, 7)],
+        ),
+        # a seed inside a function that is never called seeds nothing
+        Invalid(
+            [
+                "import torch",
+                "def show():\n    torch.manual_seed(0)\n    plot(torch.rand(4))",
+                "w = torch.randn(3)\nmodel.fit(X * w, y)",
+            ],
+            at=[(2, 1, 5)],
+        ),
+        # Hugging Face datasets: a split and a shuffle without `seed=`
+        Invalid(
+            [
+                "from datasets import load_dataset\nfrom transformers import Trainer",
+                "ds = load_dataset('imdb')['train']\nsplits = ds.train_test_split(test_size=0.2)\n"
+                "train = splits['train'].shuffle()",
+                "trainer = Trainer(model=model, args=args, train_dataset=train)\ntrainer.train()",
+            ],
+            at=[(1, 2, 10), (1, 3, 9)],
+        ),
+        # a shuffling DataLoader iterated by training with PyTorch's generator unseeded
+        Invalid(
+            [
+                "import torch\nfrom torch.utils.data import DataLoader",
+                "loader = DataLoader(train_ds, batch_size=B, shuffle=True)",
+                "def train_epoch():\n    for x, y in loader:\n        loss_fn(model(x), y).backward()\n"
+                "        opt.step()",
+                "for epoch in range(E):\n    train_epoch()",
+            ],
+            at=[(1, 1, 10)],
+        ),
+        # TensorFlow and scipy draws that reach training
+        Invalid(
+            [
+                "import tensorflow as tf\nfrom scipy import stats",
+                "w = tf.random.normal((3, 1))\nnoise = stats.norm.rvs(size=n)",
+                "model.fit(x @ w + noise, y)",
+            ],
+            at=[(1, 1, 5), (1, 2, 9)],
+        ),
+        # PyMC without `random_seed=`; a new classification head before any seed
+        Invalid(["import pymc as pm", "with model:\n    idata = pm.sample(1000)"], at=[(1, 2, 13)]),
+        Invalid(
+            [
+                "from transformers import AutoModelForSequenceClassification, Trainer, set_seed",
+                "model = AutoModelForSequenceClassification.from_pretrained('bert-base-cased', num_labels=2)",
+                "set_seed(SEED)\ntrainer = Trainer(model=model, args=args, train_dataset=tr)\ntrainer.train()",
+            ],
+            at=[(1, 1, 9)],
+        ),
+        # drawn inside a module-level loop of gradient steps
+        Invalid(
+            [
+                "import torch",
+                "for epoch in range(E):\n    perm = torch.randperm(n)\n    for i in range(0, n, B):\n"
+                "        idx = perm[i:i + B]\n        loss = loss_fn(model(X[idx]), y[idx])\n"
+                "        loss.backward()\n        opt.step()",
+            ],
+            at=[(1, 2, 12)],
         ),
     ]
 
