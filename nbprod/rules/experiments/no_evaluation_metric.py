@@ -97,6 +97,12 @@ class NoEvaluationMetric(Rule):
             "trainer = Trainer(model=model, args=args, train_dataset=train_ds)\ntrainer.train()",
             "trainer.evaluate(test_ds)",
         ],
+        # torchmetrics on the test loader
+        [
+            "import torchmetrics\nfrom ignite.engine import create_supervised_trainer",
+            "trainer = create_supervised_trainer(net, opt, loss_fn)\ntrainer.run(train_loader, max_epochs=E)",
+            "acc = torchmetrics.Accuracy(task='binary')\nfor x, y in test_loader:\n    acc.update(net(x), y)",
+        ],
         # Ignite: an evaluator with metrics; Lightning's `trainer.test()`
         [
             "from ignite.engine import create_supervised_trainer, create_supervised_evaluator",

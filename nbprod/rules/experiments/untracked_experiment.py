@@ -178,6 +178,23 @@ class UntrackedExperiment(Rule):
             at=[(1, 3, 1)],
         ),
         Invalid(["import pymc as pm", "with model:\n    idata = pm.sample(1000)"], at=[(1, 2, 13)]),
+        Invalid(["import pymc3 as pm", "with model:\n    start = pm.find_MAP()"], at=[(1, 2, 13)]),
+        # statsmodels, LightGBM's and CatBoost's own APIs
+        Invalid(
+            ["import statsmodels.api as sm", "results = sm.OLS(y, sm.add_constant(X)).fit()"],
+            at=[(1, 1, 11)],
+        ),
+        Invalid(
+            ["import lightgbm as lgb", "booster = lgb.train(params, lgb.Dataset(X, y))"],
+            at=[(1, 1, 11)],
+        ),
+        Invalid(
+            [
+                "from catboost import CatBoostClassifier, Pool",
+                "CatBoostClassifier().fit(Pool(X, y))",
+            ],
+            at=[(1, 1, 1)],
+        ),
         Invalid(
             [
                 "import torch",
