@@ -277,6 +277,22 @@ class MLFacts:
                     found[id(value)] = name
         return found
 
+    def bound_name(self, call: ast.Call) -> str | None:
+        """The single name a call's result is bound to (`model = X.from_pretrained(...)`)."""
+        return self._assigned_names.get(id(call))
+
+    @cached_property
+    def trained_names(self) -> frozenset[str]:
+        """Names that reach training: the receiver and arguments of training calls, the
+        arguments of training drivers (`Trainer(model=model, ...)`)."""
+        found: set[str] = set()
+        nodes: list[ast.Call] = [t.site.node for t in self.trainings]
+        nodes += [c.site.node for c in self.constructions if c.kind == "trainer"]
+        for call in nodes:
+            parts = [call.func, *call.args, *(k.value for k in call.keywords)]
+            found.update(self.reads(parts))
+        return frozenset(found)
+
     @cached_property
     def constructions(self) -> list[Construction]:
         found: list[Construction] = []

@@ -144,8 +144,8 @@ class UnseededRandomness(Rule):
     - `tf.random.*` draws without `seed=` and without `tf.random.set_seed`, and
       `scipy.stats.<dist>.rvs()` without `random_state=`, when they reach training;
     - `AutoModelFor<Task>.from_pretrained(...)` (a new classification, token, QA or
-      multiple-choice head, randomly initialised) with no seed before it, in a notebook
-      that trains;
+      multiple-choice head, randomly initialised) with no seed before it, when it is
+      given `num_labels=` or the model reaches training (a `Trainer(model=...)`, a `fit`);
     - draws inside a module-level loop that takes gradient steps (`loss.backward()`).
     A seed call inside a function or class body counts where that function or class is
     called, not where it is defined. `KFold()` / `StratifiedKFold()` without
@@ -259,11 +259,12 @@ class UnseededRandomness(Rule):
             "tf.random.set_seed(SEED)\nnoise = tf.random.uniform((3,))\nmodel.fit(x + noise, y)",
         ],
         ["import pymc as pm", "with model:\n    idata = pm.sample(1000, random_seed=SEED)"],
-        # a fine-tuned checkpoint loaded for inference only: nothing is initialised at random
+        # a fine-tuned checkpoint used for inference only, while another model trains
         [
             "from transformers import AutoModelForSequenceClassification",
             "clf = AutoModelForSequenceClassification.from_pretrained('org/finetuned-sst2')\n"
-            "clf(**batch)",
+            "labels = clf(**batch).logits.argmax(-1)",
+            "student.fit(texts, labels)",
         ],
     ]
     invalid = [
@@ -356,6 +357,14 @@ class UnseededRandomness(Rule):
             ],
             at=[(1, 1, 9)],
         ),
+        Invalid(
+            [
+                "from transformers import AutoModelForTokenClassification, Trainer",
+                "model = AutoModelForTokenClassification.from_pretrained(CHECKPOINT)",
+                "trainer = Trainer(model=model, args=args, train_dataset=tr)\ntrainer.train()",
+            ],
+            at=[(1, 1, 9)],
+        ),
         # drawn inside a module-level loop of gradient steps
         Invalid(
             [
@@ -443,6 +452,10 @@ class UnseededRandomness(Rule):
             return None
         if source.when == "training" and not ml.trainings:
             return None
+        if source.what == "classification head" and "num_labels" not in keywords:
+            name = ml.bound_name(site.node)  # a checkpoint may hold its head: is it trained?
+            if name is None or name not in ml.trained_names:
+                return None
         used = site.order
         if source.lazy:  # drawn when a training iterates it
             used = next((o for o in ml.training_runs if o > site.order), site.order)
@@ -608,4 +621,6 @@ def _call_label(site: Site) -> str:
 
 def _label(site: Site) -> str:
     qualified = site.qualified or ""
-    return qualified.replace("numpy.random.", "np.random.") + "(...)"
+    for long, short in (("numpy.random.", "np.random."), ("tensorflow.random.", "tf.random.")):
+        qualified = qualified.replace(long, short)
+    return qualified + "(...)"
