@@ -160,6 +160,14 @@ class NoEvaluationMetric(Rule):
         ),
         Invalid(
             [
+                "from keras.preprocessing.image import ImageDataGenerator",
+                "gen = ImageDataGenerator(rescale=1 / 255).flow_from_directory('train')\n"
+                "model.fit_generator(gen, 100, epochs=E)",
+            ],
+            at=[(1, 2, 1)],
+        ),
+        Invalid(
+            [
                 "from ignite.engine import create_supervised_trainer",
                 "trainer = create_supervised_trainer(net, opt, loss_fn)\n"
                 "trainer.run(train_loader, max_epochs=E)",
@@ -218,9 +226,7 @@ def _supervised(ml: MLFacts, training: Training) -> bool:
         return False
     call = training.site.node
     targets = [k.value for k in call.keywords if k.arg == "y"] or call.args[1:2]
-    if not targets:
-        inputs = call.args[:1] or [k.value for k in call.keywords if k.arg == "x"]
+    if not targets or training.api == "fit_generator":  # its 2nd argument: steps_per_epoch
+        inputs = call.args[:1] or [k.value for k in call.keywords if k.arg in ("x", "generator")]
         return bool(inputs) and ml.labelled(inputs[0], training.site.order)
-    if training.api == "fit_generator":
-        return False  # the second argument is `steps_per_epoch`
     return not (isinstance(targets[0], ast.Constant) and targets[0].value is None)
