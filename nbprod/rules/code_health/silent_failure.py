@@ -38,7 +38,7 @@ class SilentFailure(Rule):
     Deliberately not caught: a handler that computes a fallback (`return parse_slow(s)`,
     `x = default_config()`), since whether the fallback is right is not visible; a
     handler that only assigns a placeholder (`value = None`), which later code often
-    checks; `except Exception as e: errors.append(e)` (the error is collected); handlers
+    checks; a predicate's `return False` (`def is_number(s)`: the exception is the answer); `except Exception as e: errors.append(e)` (the error is collected); handlers
     of specific exceptions, whatever they do; and `contextlib.suppress(Exception)`.
 
     ## Why is this bad?
@@ -90,6 +90,10 @@ class SilentFailure(Rule):
         # a specific exception returning a default is a decision, not a hidden failure
         [
             "def to_int(s):\n    try:\n        return int(s)\n    except ValueError:\n        return None"
+        ],
+        # a predicate: the exception is the answer
+        [
+            "def is_number(s):\n    try:\n        float(s)\n        return True\n    except:\n        return False"
         ],
         # a fallback computed in the handler
         [
@@ -295,6 +299,8 @@ def _placeholder(value: ast.expr | None) -> str | None:
     passed in, `np.nan`). None when the handler computes a fallback value."""
     if value is None or (isinstance(value, ast.Constant) and value.value is None):
         return "None"
+    if isinstance(value, ast.Constant) and isinstance(value.value, bool):
+        return None  # `except: return False` answers a question (`is_number`)
     if isinstance(value, ast.Constant) or (
         isinstance(value, ast.UnaryOp) and isinstance(value.operand, ast.Constant)
     ):
