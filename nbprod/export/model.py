@@ -160,6 +160,8 @@ class Namespace:
     # functions that read notebook values at run time -> {parameter: what calls pass}
     implicit: dict[str, dict[str, str]] = field(default_factory=dict)
     positional: dict[str, tuple[str, ...]] = field(default_factory=dict)  # their positional params
+    # numeric constants only lifted code reads -> their literal: keyword arguments, not globals
+    hyper: dict[str, str] = field(default_factory=dict)
 
     def resolved(self, name: str) -> bool:
         return name in self.aliases or name in self.owners or name in self.config

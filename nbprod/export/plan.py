@@ -34,9 +34,11 @@ from nbprod.export.naming import VERBS, cell_name, function_name, heading_above,
 from nbprod.export.plan_tests import plan_tests
 from nbprod.export.readme import readme_from
 from nbprod.export.scope import CellScope, Use
+from nbprod.export.types import source_literal_type
 from nbprod.export.select import Role, default_module
 from nbprod.export.statements import (
     assigned_names,
+    number_assignment,
     bound_in,
     classify,
     hoisted_names,
@@ -120,6 +122,7 @@ class _Planner:
             if info.position not in self.refused:
                 self._guard(info, self._check_copied, parts[info.position])
         self._propagate_arguments(live, parts)
+        self._hyper_parameters(live, parts)
         for info in live:
             if info.position not in self.refused:
                 self._guard(info, self._add_units, parts[info.position])
@@ -343,6 +346,35 @@ class _Planner:
                 if wanted:
                     self.ns.implicit[caller] = wanted
 
+    def _hyper_parameters(self, live: Sequence[CellInfo], parts: dict[int, _Parts]) -> None:
+        """A numeric constant that only lifted code reads (``k = 4``, ``eta = 0.5``) is a
+        hyper-parameter: each reader takes it as a keyword argument with that default,
+        instead of reading a module global. One a copied definition reads stays global."""
+        found: dict[str, tuple[CellInfo, int, str]] = {}
+        for info in live:
+            if info.position in self.refused:
+                continue
+            assert info.parsed is not None
+            for index in parts[info.position].hoisted:
+                number = number_assignment(info.parsed.module.body[index])
+                if number is not None:
+                    found[number[0]] = (info, index, number[1])
+        read: set[str] = set()
+        for info in live:
+            if info.position in self.refused:
+                continue
+            hoisted, lifted = set(parts[info.position].hoisted), set(parts[info.position].lifted)
+            for use in info.full.uses:
+                if use.statement in hoisted:
+                    found.pop(use.name, None)  # read by a definition: a package-level constant
+                elif use.statement in lifted:
+                    read.add(use.name)
+        for name, (owner, index, literal) in found.items():
+            if name in read:
+                parts[owner.position].hoisted.remove(index)
+                self.ns.owners.pop(name, None)
+                self.ns.hyper[name] = literal
+
     # -- units -------------------------------------------------------------------
 
     def _add_units(self, info: CellInfo, parts: _Parts) -> None:
@@ -445,6 +477,8 @@ class _Planner:
                     f"rebinds '{name}', which is exported at package level; use a new name", line
                 )
         params = [n for n in free if not self.ns.resolved(n)]
+        hyper = {n: self.ns.hyper[n] for n in params if n in self.ns.hyper}
+        params = [n for n in params if n not in hyper]  # the defaulted ones come last
         changed = self._returned_objects(info, parts, params)
         lines = {
             **{n: m.line for n, m in changed.items()},
@@ -457,6 +491,11 @@ class _Planner:
                 f"cell {info.cell.number}: {name}() changes '{changed_name}' in place "
                 f"({mutation.how}) and later cells read it: it returns '{changed_name}' "
                 f"({changed_name} = {name}(...))"
+            )
+        for param, literal in hyper.items():
+            self.plan.notes.append(
+                f"cell {info.cell.number}: '{param}' becomes an argument of {name}() with its "
+                f"value {literal} (a hyper-parameter, not a module global)"
             )
         for param in params:
             if param in added:
@@ -475,8 +514,9 @@ class _Planner:
             name,
             returns,
             docstring=docstring or f"Code of cell {info.cell.number}.",
-            params=params,
+            params=[*params, *hyper],
             result=True,
+            defaults=hyper,
         ).transform_module(lifted)
         if any(n in self.ns.config for n in free):
             var = "config" if "config" not in self.taken else "nb_config"
@@ -484,6 +524,7 @@ class _Planner:
                 tree
             )
         types = {p: self.types.param(p, info.position) for p in params}
+        types.update({p: source_literal_type(code) or self.types.any for p, code in hyper.items()})
         results = [
             self.types.result(n, info) if n in bound else self.types.changed(n, info.position)
             for n in returns

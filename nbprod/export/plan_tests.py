@@ -131,6 +131,10 @@ def _prelude(
     def need(name: str, before: int, origin: str, depth: int) -> None:
         if name in have or ns.resolved(name):
             return
+        if name in ns.hyper:  # the value the functions take by default
+            statements.append(f"{name} = {ns.hyper[name]}")
+            have.add(name)
+            return
         producer = next(
             (f for f in reversed(ns.lifted) if f.position < before and name in f.returns), None
         )

@@ -128,6 +128,24 @@ def _is_string_expr(small: cst.BaseSmallStatement) -> bool:
     )
 
 
+def number_assignment(stmt: cst.BaseStatement) -> tuple[str, str] | None:
+    """``(name, literal)`` for ``name = 4``, ``name = -0.5`` or ``name = True``."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return None
+    small = stmt.body[0]
+    if not isinstance(small, cst.Assign) or len(small.targets) != 1:
+        return None
+    target, value = small.targets[0].target, small.value
+    number = value.expression if isinstance(value, cst.UnaryOperation) else value
+    if not isinstance(target, cst.Name):
+        return None
+    if isinstance(number, (cst.Integer, cst.Float)) or (
+        isinstance(value, cst.Name) and value.value in ("True", "False")
+    ):
+        return target.value, cst.Module([]).code_for_node(value)
+    return None
+
+
 def assigned_names(stmt: cst.BaseStatement) -> list[str]:
     """Plain names a top-level assignment statement binds (``a, (b, c) = ...``)."""
     if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:

@@ -65,7 +65,7 @@ def test_only_names_later_cells_read_are_returned() -> None:
         cell("b = 0\nprint(b)"),  # rebinds b before reading it: not a reader
     )
     code = module_code(p, "steps")
-    assert "def run(compute: Any) -> Any:" in code
+    assert "def run(compute: Any, a: int = 1) -> Any:" in code  # a literal: an argument
     assert code.rstrip().endswith("return c")
 
 
@@ -579,3 +579,20 @@ def test_a_cells_result_is_returned_and_display_leftovers_are_dropped() -> None:
     assert "def plot_loss_curve(y: Any) -> None:" in code
     assert "plt.show()" in code  # a plot function shows its figure
     assert "    return np.corrcoef(X[:, 0], y)\n" in code
+
+
+def test_a_numeric_constant_only_lifted_code_reads_is_a_keyword_argument() -> None:
+    p = plan(
+        cell("import numpy as np\nk = 4\neta = 0.5\nNAMES = ['a']", ["export"]),
+        cell("data = np.arange(8)", ["export:core:load_data"]),
+        cell("def step(x):\n    return x * eta", ["export"]),  # a def reads eta: it stays
+        md("## Train the model"),
+        cell("folds = np.array_split(data, k)\nw = step(len(folds))", ["export"]),
+        cell("assert len(folds) == k", ["test"]),
+    )
+    code = module_code(p)
+    assert "\nk = 4" not in code and "eta = 0.5" in code
+    assert "def train_model(data: Any, k: int = 4) -> Any:" in code
+    assert any("'k' becomes an argument of train_model() with its value 4" in n for n in p.notes)
+    tests = render(p).files["tests/test_pkg.py"]
+    assert "    folds = train_model(data)\n    k = 4\n    assert len(folds) == k" in tests

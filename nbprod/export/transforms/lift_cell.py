@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import libcst as cst
 from libcst.codemod import CodemodContext
@@ -32,9 +32,11 @@ class LiftCellToFunction(CellTransform):
         docstring: str | None = None,
         params: Sequence[str] | None = None,
         result: bool = False,
+        defaults: Mapping[str, str] | None = None,
     ) -> None:
         """``params``: the parameters, when the caller knows them (spares a scope pass);
-        ``result``: without ``returns``, return the value of a trailing expression."""
+        ``result``: without ``returns``, return the value of a trailing expression;
+        ``defaults``: source of default values, for parameters that come last."""
         super().__init__(context)
         self.name = name
         self.returns = list(returns)
@@ -42,6 +44,7 @@ class LiftCellToFunction(CellTransform):
         self.docstring = docstring
         self.params = None if params is None else list(params)
         self.result = result
+        self.defaults = dict(defaults or {})
 
     def visit_Module(self, node: cst.Module) -> bool:
         if self.params is None:
@@ -72,10 +75,16 @@ class LiftCellToFunction(CellTransform):
             body.append(cst.SimpleStatementLine([cst.Pass()]))
         function = cst.FunctionDef(
             name=cst.Name(self.name),
-            params=cst.Parameters([cst.Param(cst.Name(p)) for p in self.params or ()]),
+            params=cst.Parameters([self._param(p) for p in self.params or ()]),
             body=cst.IndentedBlock(body),
         )
         return updated_node.with_changes(body=[function], header=[])
+
+    def _param(self, name: str) -> cst.Param:
+        default = self.defaults.get(name)
+        if default is None:
+            return cst.Param(cst.Name(name))
+        return cst.Param(cst.Name(name), default=cst.parse_expression(default))
 
 
 def _displays_only(stmt: cst.BaseStatement) -> bool:
