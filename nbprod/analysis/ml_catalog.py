@@ -124,8 +124,9 @@ LABELLED_DATASETS = frozenset(
 )  # fmt: skip
 # `tf.data.Dataset.from_tensor_slices((x, y))`: labelled when its first argument is a pair.
 PAIRED_DATASETS = frozenset(
-    {"tensorflow.data.Dataset.from_tensor_slices", "tensorflow.data.Dataset.from_tensors"}
-)
+    {"tensorflow.data.Dataset.from_tensor_slices", "tensorflow.data.Dataset.from_tensors",
+     "tensorflow.data.Dataset.zip"}
+)  # fmt: skip
 # Methods of an image generator that yield `(x, y)` batches (`flow` when given `y`).
 LABELLED_FLOWS = frozenset({"flow_from_directory", "flow_from_dataframe"})
 # Dataset methods that keep the `(x, y)` structure of what they are called on.
