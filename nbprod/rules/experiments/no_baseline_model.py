@@ -218,13 +218,20 @@ class NoBaselineModel(Rule):
         )
         if first is None or not ml.evaluations or _generates(nb) or self._has_baseline(nb):
             return
-        what = f"`{first.model.label}`" if first.model is not None else "a neural network"
+        model = first.model
+        what = "a neural network is trained"
+        if model is not None:
+            what = (
+                f"`{model.label}` trains a neural network"
+                if model.kind == "trainer"
+                else f"`{model.label}` is trained"
+            )
         yield self.at_node(
             nb,
             first.site.facts,
             first.site.node,
-            f"{what} is trained with no baseline (a DummyClassifier/DummyRegressor or a linear"
-            " model) to compare it with",
+            f"{what} with no baseline (a DummyClassifier/DummyRegressor or a linear model) to"
+            " compare it with",
         )
 
     @staticmethod

@@ -462,10 +462,15 @@ class UnseededRandomness(Rule):
         if ml.seeded_before(source.library, used):
             return None
         label = _call_label(site)
-        fix = f"`{source.hint}=`" if source.hint else "a seed set before it"
+        library = _LIBRARY_NAMES[source.library]
+        if not source.hint:  # nothing to pass: the generator must be seeded before
+            return (
+                f"`{label}` with {library} unseeded (no seed set before it): a different"
+                f" {source.what} on every run"
+            )
         return (
-            f"`{label}` without a seed ({fix}) and with {_LIBRARY_NAMES[source.library]}"
-            f" unseeded: a different {source.what} on every run"
+            f"`{label}` without a seed (`{source.hint}=`) and with {library} unseeded:"
+            f" a different {source.what} on every run"
         )
 
     def _draws_reaching_training(
