@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Sequence
 
 from nbprod.fixes.model import Edit
+from nbprod.notebook.ipython import mask
 from nbprod.notebook.model import Cell, Notebook
 
 PARAMETERS = "parameters"
@@ -66,12 +68,37 @@ def define(
 
 
 def _place(nb: Notebook, used_in: int) -> int:
-    """Where a new parameters cell goes: before the first code cell below the notebook's
-    first markdown (the title and objective stay on top), else before the first code cell."""
-    code = [c.index for c in nb.code_cells if c.index <= used_in]
-    markdown = next((c.index for c in nb.cells if c.kind == "markdown"), None)
-    after_title = [i for i in code if markdown is not None and i > markdown]
-    return after_title[0] if after_title else code[0]
+    """Where a new parameters cell goes: after the title and the set-up cells (imports,
+    installs, version prints) at the top, before the first cell doing work, and never
+    after the cell that uses it. The markdown above the first cell doing work is what
+    states the notebook's objective (NBP501): the new cell must not come above it."""
+    for cell in nb.code_cells:
+        if cell.index >= used_in or not _setup(cell.source):
+            return min(cell.index, used_in)
+    return used_in
+
+
+def _setup(source: str) -> bool:
+    """Only imports, IPython lines (masked to ``pass``) and values shown (``print(...)``,
+    ``np.__version__``)."""
+    try:
+        tree = ast.parse(mask(source).text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom, ast.Pass)):
+            continue
+        if isinstance(stmt, ast.Expr) and _shows(stmt.value):
+            continue
+        return False
+    return True
+
+
+def _shows(value: ast.expr) -> bool:
+    if isinstance(value, ast.Call):
+        func = value.func
+        return isinstance(func, ast.Name) and func.id in ("print", "display")
+    return isinstance(value, (ast.Name, ast.Attribute, ast.Constant))
 
 
 def _with_import(nb: Notebook, line: str, module: str | None, last: int) -> str:

@@ -1,12 +1,17 @@
 """NBP302 unseeded-randomness: pass ``SEED`` to the call, and define ``SEED = 42`` in the
 parameters cell (created if missing, tagged ``parameters``).
 
-scikit-learn calls get ``random_state=SEED`` (replacing ``random_state=None``);
-generators made without a seed get it as their first argument. Draws from a global
-generator (``np.random.rand``) have no argument to seed: no fix.
+The argument is the one the finding names: ``random_state=SEED`` for scikit-learn and
+``scipy.stats`` (replacing ``random_state=None``), ``seed=`` / ``random_seed=`` for
+Hugging Face datasets and PyMC, the first argument of a generator made without a seed
+(``np.random.default_rng(SEED)``). No fix for draws from a global generator
+(``np.random.rand``: no argument to seed) nor for ``DataLoader(generator=)``, which
+takes a generator object, not a number.
 """
 
 from __future__ import annotations
+
+import re
 
 import libcst as cst
 from libcst.codemod import CodemodContext, SkipFile
@@ -19,14 +24,25 @@ from nbprod.fixes.text import codemod_edits
 from nbprod.notebook.model import Notebook
 
 SEED = "SEED"
-_GENERATORS = ("default_rng", "RandomState", "Random")
+_NUMBER_SEEDS = frozenset({"random_state", "seed", "random_seed"})
+_NAMED = re.compile(r"without `(random_state)`|without a seed \(`(\w+)=`\)")
+_GENERATOR = re.compile(r"\(\)` without a seed:")
 
 
 class AddSeed(PositionedCodemod):
-    """Seed the call that starts at ``line``:``column`` (1-based) with ``name``."""
+    """Seed the call that starts at ``line``:``column`` (1-based) with ``name``, as the
+    ``keyword`` argument, or as the first argument when ``keyword`` is None."""
 
-    def __init__(self, context: CodemodContext, line: int, column: int, name: str = SEED) -> None:
+    def __init__(
+        self,
+        context: CodemodContext,
+        line: int,
+        column: int,
+        keyword: str | None = "random_state",
+        name: str = SEED,
+    ) -> None:
         super().__init__(context, line, column)
+        self.keyword = keyword
         self.name = name
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
@@ -34,19 +50,18 @@ class AddSeed(PositionedCodemod):
             return updated_node
         self.done = True
         seed = cst.Name(self.name)
-        callee = cst.Module([]).code_for_node(updated_node.func).rpartition(".")[2]
-        if callee in _GENERATORS:
+        if self.keyword is None:
             if updated_node.args:
                 raise SkipFile("already given a seed")
             return updated_node.with_changes(args=[cst.Arg(seed)])
         args = list(updated_node.args)
         for i, arg in enumerate(args):
-            if arg.keyword is not None and arg.keyword.value == "random_state":
+            if arg.keyword is not None and arg.keyword.value == self.keyword:
                 args[i] = arg.with_changes(value=seed)
                 return updated_node.with_changes(args=args)
         new = cst.Arg(
             seed,
-            keyword=cst.Name("random_state"),
+            keyword=cst.Name(self.keyword),
             equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
         )
         if args and isinstance(args[-1].comma, cst.Comma):
@@ -63,10 +78,14 @@ class AddSeed(PositionedCodemod):
 
 
 def fix(nb: Notebook, finding: Finding) -> Fix | None:
-    if "random_state" not in finding.message and "without a seed" not in finding.message:
+    named = _NAMED.search(finding.message)
+    keyword = (named.group(1) or named.group(2)) if named else None
+    if keyword is not None and keyword not in _NUMBER_SEEDS:
+        return None  # `generator=` takes an object: which one is the user's choice
+    if keyword is None and not _GENERATOR.search(finding.message):
         return None  # a draw from a global generator: there is no argument to seed
     cell = nb.cells[finding.cell_index]
-    edits = codemod_edits(cell, AddSeed(CodemodContext(), finding.line, finding.column))
+    edits = codemod_edits(cell, AddSeed(CodemodContext(), finding.line, finding.column, keyword))
     if edits is None:
         return None
     defined = define(nb, [(SEED, "42")], cell.index)

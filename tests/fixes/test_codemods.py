@@ -35,7 +35,12 @@ class AddSeedTest(CodemodTest):
     def test_a_generator_gets_the_seed_as_its_argument(self) -> None:
         before = "rng = np.random.default_rng()\n"
         after = "rng = np.random.default_rng(SEED)\n"
-        self.assertCodemod(before, after, 1, 7)
+        self.assertCodemod(before, after, 1, 7, None)
+
+    def test_the_keyword_the_library_takes(self) -> None:
+        before = "split = ds.train_test_split(test_size=0.1)\n"
+        after = "split = ds.train_test_split(test_size=0.1, seed=SEED)\n"
+        self.assertCodemod(before, after, 1, 9, "seed")
 
     def test_only_the_call_at_the_position_changes(self) -> None:
         before = "f = RandomForestClassifier(base=DecisionTreeClassifier())\n"

@@ -34,11 +34,11 @@ def test_unseeded_calls_get_the_seed_and_a_new_parameters_cell() -> None:
     )
     result, applied = fix(data, select=("NBP302",))
     assert sources(data) == [
-        "SEED = 42",
         "from sklearn.model_selection import train_test_split\nimport numpy as np",
+        "SEED = 42",
         "a, b = train_test_split(X, random_state=SEED)\nrng = np.random.default_rng(SEED)",
     ]
-    new = data["cells"][0]
+    new = data["cells"][1]
     assert new["metadata"] == {"tags": ["parameters"]} and new["id"] == "parameters"
     assert new["execution_count"] is None and new["outputs"] == []
     assert len(applied) == 2 and not result.findings
@@ -150,7 +150,7 @@ def test_hardcoded_secret_reads_the_environment_and_imports_os_once() -> None:
     assert "revoke" in applied[0].message and not result.findings
 
 
-def test_absolute_paths_share_one_data_dir_parameter_below_the_title() -> None:
+def test_absolute_paths_share_one_data_dir_parameter_below_title_and_imports() -> None:
     data = notebook(
         cell(
             "# Churn\n\nPredict churn from usage, measured by AUC on a held-out month.",
@@ -165,12 +165,12 @@ def test_absolute_paths_share_one_data_dir_parameter_below_the_title() -> None:
     result, applied = fix(data, select=("NBP202",), unsafe=True)
     assert sources(data) == [
         data["cells"][0]["source"],
-        'import os\nDATA_DIR = os.getenv("DATA_DIR", "/home/alice/data")',
         "import pandas as pd",
+        'import os\nDATA_DIR = os.getenv("DATA_DIR", "/home/alice/data")',
         "df = pd.read_csv(f'{DATA_DIR}/train.csv')",
         "test = pd.read_csv(f'{DATA_DIR}/test/x.csv')\nout = '/Users/bob/out.csv'",
     ]
-    assert data["cells"][1]["metadata"] == {"tags": ["parameters"]}
+    assert data["cells"][2]["metadata"] == {"tags": ["parameters"]}
     assert len(applied) == 2
     # a folder other than DATA_DIR's is left to the user
     [left] = result.findings
@@ -199,3 +199,36 @@ def test_a_hyperparameter_name_holding_another_value_is_not_reused() -> None:
     )
     result, applied = fix(data, select=("NBP303",), unsafe=True)
     assert not applied and result.findings[0].fix is None
+
+
+def test_the_seed_goes_to_the_argument_the_library_takes() -> None:
+    data = notebook(
+        cell("from datasets import load_dataset\nfrom transformers import Trainer"),
+        cell(
+            "ds = load_dataset('imdb')['train']\nsplits = ds.train_test_split(test_size=0.2)\n"
+            "train = splits['train'].shuffle()",
+            count=2,
+        ),
+        cell("trainer = Trainer(model=model, args=args, train_dataset=train)\ntrainer.train()", 3),
+    )
+    result, applied = fix(data, select=("NBP302",))
+    assert sources(data)[2] == (
+        "ds = load_dataset('imdb')['train']\nsplits = ds.train_test_split(test_size=0.2, seed=SEED)\n"
+        "train = splits['train'].shuffle(seed=SEED)"
+    )
+    assert len(applied) == 2 and not result.findings
+
+
+def test_a_dataloader_gets_no_number_for_its_generator() -> None:
+    data = notebook(
+        cell("import torch\nfrom torch.utils.data import DataLoader"),
+        cell("loader = DataLoader(train_ds, batch_size=B, shuffle=True)", count=2),
+        cell(
+            "def train_epoch():\n    for x, y in loader:\n        loss_fn(model(x), y).backward()\n"
+            "        opt.step()",
+            count=3,
+        ),
+        cell("for epoch in range(E):\n    train_epoch()", count=4),
+    )
+    result, applied = fix(data, select=("NBP302",))
+    assert not applied and [f.fix for f in result.findings] == [None]

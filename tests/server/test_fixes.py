@@ -49,7 +49,7 @@ async def test_check_returns_fixes_as_cell_edits(jp_fetch: Any, jp_root_dir: Pat
         },
         {
             "kind": "insert_cell",
-            "cell_index": 0,
+            "cell_index": 2,
             "cell_id": "parameters",
             "source": "SEED = 42",
             "tags": ["parameters"],
