@@ -84,9 +84,24 @@ def test_a_seed_in_a_function_acts_where_the_function_is_called() -> None:
         "class Net:\n    def __init__(self):\n        torch.manual_seed(2)",
     )
     ml = nb.ml
-    assert [(s.site.facts.cell.index, sorted(s.libraries)) for s in ml.seeds] == [
-        (4, ["numpy"]),
-        (4, ["torch"]),
-    ]
+    assert [
+        (s.site.facts.cell.index, sorted(s.libraries)) for s in ml.seeds if s.scope is None
+    ] == [(4, ["numpy"]), (4, ["torch"])]
+    # inside the body, a seed acts on what follows it there
+    assert {s.scope for s in ml.seeds} == {None, "seed_all", "unused", "Net"}
     assert not ml.seeded_before("numpy", ml.order(nb.cells[3], nb.cells[3].calls[0].node))
     assert ml.seeded_before("torch", (9, 0, 0))
+
+
+def test_a_seed_in_a_launched_function_acts_in_its_body_and_at_the_launch() -> None:
+    nb = _nb(
+        "import torch\nfrom torch.utils.data import DataLoader\nfrom accelerate import notebook_launcher",
+        "def train():\n    torch.manual_seed(0)\n    dl = DataLoader(ds, shuffle=True)\n"
+        "    for x, y in dl:\n        loss_fn(net(x), y).backward()\n        opt.step()",
+        "notebook_launcher(train)",
+    )
+    ml = nb.ml
+    loader = next(s for s in ml.sites if s.qualified == "torch.utils.data.DataLoader")
+    assert ml.seeded_at("torch", loader)
+    assert [s.site.facts.cell.index for s in ml.seeds if s.scope is None] == [2]
+    assert ml.training_runs == [ml.seeds[-1].site.order]

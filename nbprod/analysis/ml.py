@@ -114,8 +114,9 @@ class Evaluation:
 
 @dataclass(frozen=True, slots=True)
 class Seed:
-    site: Site
+    site: Site  # where it takes effect
     libraries: frozenset[str]  # global generators it seeds: "numpy", "random", "torch", ...
+    scope: str | None = None  # only for later calls in this function's (class's) body
 
 
 @dataclass(frozen=True, slots=True)
@@ -491,11 +492,12 @@ class MLFacts:
     def training_runs(self) -> list[Order]:
         """Where training runs, in document order: module-level training calls and calls
         of notebook functions that train."""
-        return sorted(
-            s.order
-            for s in self.sites
-            if self.trains(s.node) and self.owner_of(s.facts, s.node.lineno) is None
-        )
+        runs = [s for s in self.sites if self.trains(s.node)]
+        functions = self.training_functions
+        runs += [  # a training function handed to a launcher: `notebook_launcher(train)`
+            s for name in functions for s in self._sites_by_argument.get(name, ())
+        ]
+        return sorted(s.order for s in runs if self.owner_of(s.facts, s.node.lineno) is None)
 
     @cached_property
     def training_loops(self) -> dict[int, list[tuple[int, int]]]:
@@ -694,8 +696,9 @@ class MLFacts:
     @cached_property
     def seeds(self) -> list[Seed]:
         """Seed calls where they take effect: at module level where they are written; in
-        a function or class body where that function or class is called (a `def` that
-        seeds and is never called seeds nothing)."""
+        a function or class body, for what that body does after it and where that
+        function or class is called or handed to a caller (`notebook_launcher(train)`):
+        a `def` that seeds and is never used seeds nothing."""
         found: list[Seed] = []
         for site in self.sites:
             if site.qualified not in SEEDS:
@@ -705,6 +708,7 @@ class MLFacts:
             if owner is None:
                 found.append(Seed(site, libraries))
             else:
+                found.append(Seed(site, libraries, scope=owner))
                 found.extend(Seed(call, libraries) for call in self._calls_of(owner, 3))
         found.sort(key=lambda seed: seed.site.order)
         return found
@@ -724,7 +728,8 @@ class MLFacts:
         """Module-level calls of a notebook function or class, through up to ``depth``
         functions that call it."""
         found: list[Site] = []
-        for site in self._sites_by_callee.get(name, ()):
+        uses = [*self._sites_by_callee.get(name, ()), *self._sites_by_argument.get(name, ())]
+        for site in uses:
             owner = self.owner_of(site.facts, site.node.lineno)
             if owner is None:
                 found.append(site)
@@ -740,9 +745,38 @@ class MLFacts:
                 found.setdefault(site.node.func.id, []).append(site)
         return found
 
-    def seeded_before(self, library: str, order: Order) -> bool:
-        """Whether a call seeding ``library``'s global generator comes before ``order``."""
-        return any(library in seed.libraries and seed.site.order < order for seed in self.seeds)
+    @cached_property
+    def _sites_by_argument(self) -> dict[str, list[Site]]:
+        """Calls that are handed a name as an argument (`notebook_launcher(train)`)."""
+        found: dict[str, list[Site]] = {}
+        for site in self.sites:
+            for arg in [*site.node.args, *(k.value for k in site.node.keywords)]:
+                if isinstance(arg, ast.Name):
+                    found.setdefault(arg.id, []).append(site)
+        return found
+
+    def seeded_before(self, library: str, order: Order, scope: str | None = None) -> bool:
+        """Whether a call seeding ``library``'s global generator takes effect before
+        ``order``: a module-level one, or one earlier in the body of ``scope`` (the
+        function or class that holds the code at ``order``)."""
+        return any(
+            library in seed.libraries
+            and seed.site.order < order
+            and (seed.scope is None or seed.scope == scope)
+            for seed in self.seeds
+        )
+
+    def seeded_at(self, library: str, site: Site) -> bool:
+        """Whether ``library``'s generator is seeded when the call at ``site`` runs."""
+        return self.seeded_before(library, site.order, self.owner_of(site.facts, site.node.lineno))
+
+    def seeded_in_training(self, library: str) -> bool:
+        """Whether a function that trains seeds ``library``'s generator (its training
+        runs after the seed: `def train(): set_seed(0); ...`)."""
+        return any(
+            library in seed.libraries and seed.scope in self.training_functions
+            for seed in self.seeds
+        )
 
     # -- module-level data flow ---------------------------------------------------------------
 

@@ -228,6 +228,17 @@ class UnseededRandomness(Rule):
             "set_seeds()",
             "w = torch.randn(3)\nmodel.fit(X * w, y)",
         ],
+        # seeded inside the training function handed to a launcher
+        [
+            "from accelerate import notebook_launcher\nfrom torch.utils.data import DataLoader\n"
+            "from transformers import AutoModelForSequenceClassification, set_seed",
+            "def loaders():\n    return DataLoader(train_ds, shuffle=True), DataLoader(eval_ds)",
+            "def training_function():\n    set_seed(SEED)\n    train_dl, eval_dl = loaders()\n"
+            "    model = AutoModelForSequenceClassification.from_pretrained(CKPT, num_labels=2)\n"
+            "    for batch in train_dl:\n        accelerator.backward(model(**batch).loss)\n"
+            "        optimizer.step()",
+            "notebook_launcher(training_function)",
+        ],
         # Hugging Face datasets with a seed, a DataLoader seeded before training iterates it
         [
             "from datasets import load_dataset",
@@ -393,7 +404,7 @@ class UnseededRandomness(Rule):
                 continue
             if qualified.startswith("sklearn."):
                 message = self._sklearn(qualified, site.node)
-                if message is not None and not ml.seeded_before("numpy", site.order):
+                if message is not None and not ml.seeded_at("numpy", site):
                     yield self.at_node(nb, site.facts, site.node, message)
             elif qualified in _UNSEEDED_GENERATORS:
                 if not site.node.args and not site.node.keywords:
@@ -406,7 +417,7 @@ class UnseededRandomness(Rule):
                     )
             else:
                 library = _drawing_library(qualified, site.node)
-                if library is not None and not ml.seeded_before(library, site.order):
+                if library is not None and not ml.seeded_at(library, site):
                     draws[id(site.node)] = (site, library)
         if draws and ml.trainings:
             yield from self._draws_reaching_training(nb, draws)
@@ -456,11 +467,14 @@ class UnseededRandomness(Rule):
             name = ml.bound_name(site.node)  # a checkpoint may hold its head: is it trained?
             if name is None or name not in ml.trained_names:
                 return None
-        used = site.order
-        if source.lazy:  # drawn when a training iterates it
-            used = next((o for o in ml.training_runs if o > site.order), site.order)
-        if ml.seeded_before(source.library, used):
+        if ml.seeded_at(source.library, site):
             return None
+        if source.lazy:  # drawn when a training iterates it: seeded before that training?
+            if ml.seeded_in_training(source.library):
+                return None
+            run = next((o for o in ml.training_runs if o > site.order), None)
+            if run is not None and ml.seeded_before(source.library, (*run[:2], run[2] + 1)):
+                return None
         label = _call_label(site)
         library = _LIBRARY_NAMES[source.library]
         if not source.hint:  # nothing to pass: the generator must be seeded before
