@@ -147,8 +147,9 @@ class UnseededRandomness(Rule):
       multiple-choice head, randomly initialised) with no seed before it, when it is
       given `num_labels=` or the model reaches training (a `Trainer(model=...)`, a `fit`);
     - draws inside a module-level loop that takes gradient steps (`loss.backward()`).
-    A seed call inside a function or class body counts where that function or class is
-    called, not where it is defined. `KFold()` / `StratifiedKFold()` without
+    A seed call inside a function or class body counts for the rest of that body and
+    where that function or class is called (or handed to a launcher:
+    `notebook_launcher(train)`), not where it is defined. `KFold()` / `StratifiedKFold()` without
     `shuffle=True` are deterministic, and so are estimators without randomness
     (`LinearRegression`, `LogisticRegression` with its default solver) and libraries with
     fixed default seeds (XGBoost, LightGBM, CatBoost): none is reported.
