@@ -34,14 +34,13 @@ from nbprod.export.naming import VERBS, cell_name, function_name, heading_above,
 from nbprod.export.plan_tests import plan_tests
 from nbprod.export.readme import readme_from
 from nbprod.export.scope import CellScope, Use
-from nbprod.export.types import source_literal_type
 from nbprod.export.select import Role, default_module
 from nbprod.export.statements import (
     assigned_names,
-    number_assignment,
     bound_in,
     classify,
     hoisted_names,
+    number_assignment,
     parameter_names,
     statement_name,
 )
@@ -49,6 +48,7 @@ from nbprod.export.transforms import Annotate, ConfigFromParameters, LiftCellToF
 from nbprod.export.transforms.drop_displays import PLOTTING, displays_only
 from nbprod.export.transforms.pass_arguments import pass_arguments
 from nbprod.export.transforms.widen_accumulators import WidenAccumulators
+from nbprod.export.types import source_literal_type
 from nbprod.notebook.model import Notebook
 
 
@@ -129,7 +129,9 @@ class _Planner:
         self.plan.modules = [m for m in self.modules.values() if m.units]
         self._check_cycles()
         plan_tests(self.nb, self.infos, self.ns, self.plan, self.taken)
-        self.plan.title, self.plan.readme = readme_from(self.nb, self.plan.package)
+        self.plan.title, self.plan.readme = readme_from(
+            self.nb, self.plan.package, self.plan.modules, self.ns.lifted
+        )
         self.plan.imports = self.ns.aliases
         return self.plan
 

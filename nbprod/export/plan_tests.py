@@ -39,6 +39,19 @@ def plan_tests(
             test = _regression(info, ns, used, functions, plan)
             if test is not None:
                 plan.tests.append(test)
+    public = [c for m in plan.modules for u in m.units if u.public for c in [u.cell]]
+    if public:
+        plan.tests.insert(0, TestPlan("test_the_package_imports", public[0], _smoke(ns.package)))
+
+
+def _smoke(package: str) -> str:
+    """A test that imports the package: its modules run, their imports resolve."""
+    return (
+        "def test_the_package_imports() -> None:\n"
+        f'    """Every public name of {package} is there once its modules ran."""\n'
+        f"    missing = [name for name in {package}.__all__ if not hasattr({package}, name)]\n"
+        "    assert not missing\n"
+    )
 
 
 def _test_cell(notebook: Notebook, info: CellInfo, ns: Namespace, used: set[str]) -> TestPlan:

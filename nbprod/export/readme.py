@@ -1,14 +1,22 @@
-"""README.md of the generated package: the notebook's own prose."""
+"""README.md of the generated package: the notebook's own prose, how to run the
+pipeline, and where each function came from."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import PurePath
 
-from nbprod.export.naming import first_heading
+from nbprod.export.model import Lifted, ModulePlan
+from nbprod.export.naming import first_heading, heading_above
 from nbprod.notebook.model import Notebook
 
 
-def readme_from(notebook: Notebook, package: str) -> tuple[str, str]:
+def readme_from(
+    notebook: Notebook,
+    package: str,
+    modules: Sequence[ModulePlan] = (),
+    lifted: Sequence[Lifted] = (),
+) -> tuple[str, str]:
     """(title, markdown): every markdown cell in order, then how to use the package."""
     title = first_heading(notebook) or package
     parts = [c.source.strip() for c in notebook.cells if c.kind == "markdown" and c.source.strip()]
@@ -21,4 +29,40 @@ def readme_from(notebook: Notebook, package: str) -> tuple[str, str]:
         "edit the generated files.\n\n"
         "```\npip install -e .[test]\npytest\n```"
     )
+    if lifted:
+        parts.append(_pipeline(package, lifted))
+    if any(m.public for m in modules):
+        parts.append(_origins(notebook, modules))
     return title, "\n\n".join(parts) + "\n"
+
+
+def _pipeline(package: str, lifted: Sequence[Lifted]) -> str:
+    """The notebook's steps as calls, in its order; inputs no step returns come first."""
+    made: set[str] = set()
+    inputs: list[str] = []
+    calls: list[str] = []
+    for step in lifted:
+        inputs += [p for p in step.params if p not in made and p not in inputs]
+        call = f"{step.name}({', '.join(step.params)})"
+        calls.append(f"{', '.join(step.returns)} = {call}" if step.returns else call)
+        made.update(step.returns)
+    by_module: dict[str, list[str]] = {}
+    for step in lifted:
+        by_module.setdefault(step.module, []).append(step.name)
+    imports = [f"from {package}.{m} import {', '.join(names)}" for m, names in by_module.items()]
+    given = (
+        f"Values the notebook had before these steps are arguments: {', '.join(inputs)}.\n\n"
+        if inputs
+        else ""
+    )
+    code = "\n".join(imports) + "\n\n" + "\n".join(calls)
+    return f"## Running the pipeline\n\n{given}```python\n{code}\n```"
+
+
+def _origins(notebook: Notebook, modules: Sequence[ModulePlan]) -> str:
+    rows = ["| function | cell | heading |", "|---|---|---|"]
+    for module in modules:
+        for unit in module.units:
+            heading = (heading_above(notebook, unit.cell) or "").replace("|", "\\|")
+            rows += [f"| `{name}` | {unit.cell.number} | {heading} |" for name in unit.public]
+    return "## Where each function came from\n\n" + "\n".join(rows)

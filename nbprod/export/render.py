@@ -60,6 +60,7 @@ def render(plan: ExportPlan, meta: PackageMeta = PackageMeta()) -> Rendered:
         code = "\n\n\n".join(t.code.strip("\n") for t in plan.tests) + "\n"
         available = _available(plan, owners, None)
         available["pytest"] = ImportSpec("pytest")
+        available[pkg] = ImportSpec(pkg)
         path = f"tests/test_{pkg}.py"
         out.files[path] = _python(code, available, pkg)
         out.cells[path] = _ids(t.cell.id or f"#{t.cell.number}" for t in plan.tests)

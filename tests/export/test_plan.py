@@ -203,7 +203,11 @@ def test_regression_tests_from_recorded_results() -> None:
     assert "assert area(2) == pytest.approx(12.56636)" in tests
     assert "assert [area(1), area(0)] == pytest.approx([3.14159, 0.0])" in tests
     assert 'assert str(area(1)) == "3.14159"' in tests
-    assert [t.name for t in p.tests] == ["test_area_cell_2", "test_area_cell_3", "test_area_cell_4"]
+    assert [t.name for t in p.tests if t.regression] == [
+        "test_area_cell_2",
+        "test_area_cell_3",
+        "test_area_cell_4",
+    ]
     assert any("nests floats" in n for n in p.notes)
     assert any("reads 'radius'" in n for n in p.notes)
 
@@ -596,3 +600,23 @@ def test_a_numeric_constant_only_lifted_code_reads_is_a_keyword_argument() -> No
     assert any("'k' becomes an argument of train_model() with its value 4" in n for n in p.notes)
     tests = render(p).files["tests/test_pkg.py"]
     assert "    folds = train_model(data)\n    k = 4\n    assert len(folds) == k" in tests
+
+
+def test_the_package_readme_says_how_to_run_it_and_where_each_function_came_from() -> None:
+    p = plan(
+        md("# Housing"),
+        md("## Load the housing data"),
+        cell("import pandas as pd\nhousing = pd.read_csv('housing.csv')", ["export"]),
+        cell("def rooms_per_house(df):\n    return df.rooms / df.houses", ["export"]),
+        md("## Train the model"),
+        cell("ratio = rooms_per_house(housing)\nmodel = fit(ratio)", ["export"]),
+        cell("model"),
+    )
+    files = render(p).files
+    readme = files["README.md"]
+    assert "housing = load_housing_data()\nmodel = train_model(housing, fit)\n" in readme
+    assert "arguments: fit." in readme
+    assert "| `load_housing_data` | 3 | Load the housing data |" in readme
+    assert "| `rooms_per_house` | 4 | Load the housing data |" in readme
+    tests = files["tests/test_pkg.py"]
+    assert "def test_the_package_imports() -> None:" in tests and "import pkg\n" in tests

@@ -78,7 +78,11 @@ def test_check_writes_nothing_and_reports_out_of_date(tmp_path: Path) -> None:
     files = _snapshot(out)
     result = export_notebook(nb, out, check=True)
     assert result.exit_code == 1
-    assert set(result.paths("outdated")) == {"src/demo/core.py", "src/demo/__init__.py"}
+    assert set(result.paths("outdated")) == {
+        "src/demo/core.py",
+        "src/demo/__init__.py",
+        "README.md",  # it lists where each function came from
+    }
     assert _snapshot(out) == files
 
 
