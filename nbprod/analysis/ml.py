@@ -629,6 +629,10 @@ class MLFacts:
             for keyword in training.site.node.keywords:
                 if keyword.arg in HELD_OUT_KEYWORDS and not _is_none(keyword.value):
                     found.append(Evaluation(training.site, keyword.arg, standalone=False))
+            driver = training.model is not None and training.model.kind == "trainer"
+            if driver and training.api == "fit" and len(training.site.node.args) >= 3:
+                # Lightning: `trainer.fit(module, train_loader, val_loader)`
+                found.append(Evaluation(training.site, "val_dataloaders", standalone=False))
         for built in self.constructions:
             if built.label.endswith("SearchCV") or (
                 built.kind == "trainer"

@@ -116,6 +116,8 @@ class NoEvaluationMetric(Rule):
             "LogisticRegression().fit(X, y)",
             "trainer.test(module, test_loader)",
         ],
+        # Lightning: whether the module learns from targets is not visible in the call
+        ["import pytorch_lightning as pl", "pl.Trainer(max_epochs=E).fit(autoencoder, loader)"],
         # a dataset of images only (an autoencoder's input), PyMC sampling: no targets
         [
             "from tensorflow import keras",
@@ -222,6 +224,8 @@ def _supervised(ml: MLFacts, training: Training) -> bool:
     seen are left out, and so are hand-written gradient steps."""
     if training.api in ("train", "run"):
         return True
+    if training.model is not None and training.model.kind == "trainer":
+        return False  # Lightning's `trainer.fit(module, loader)`: is the module supervised?
     if training.api not in ("fit", "partial_fit", "fit_generator"):
         return False
     call = training.site.node
