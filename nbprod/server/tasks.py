@@ -39,7 +39,9 @@ def export(notebook: str, output: str, options: dict[str, Any]) -> dict[str, Any
 
 
 def warm_up() -> None:
-    """Import what a check needs, so the first request does not pay for it."""
+    """Import what a check needs, so the first request does not pay for it (the fixes
+    bring libcst: most of a second, which would count against the check's timeout)."""
+    import nbprod.fixes.registry  # noqa: F401
     from nbprod.rules.registry import all_rules
 
     all_rules()
