@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from nbprod.config import Settings
-from nbprod.engine import FileResult, check_file, check_notebook
+from nbprod.engine import FileResult, check_file, check_notebook, check_notebook_data
 from nbprod.findings import Finding
 from nbprod.fixes import with_fixes
 from nbprod.fixes.jsonfile import write_like
@@ -70,7 +70,10 @@ def fix_data(
     data: dict[str, Any], filename: str, settings: Settings, fixable: Fixable, unsafe: bool
 ) -> tuple[FileResult, list[Applied]]:
     """Fix notebook JSON in place; the findings that remain (their fixes attached) and
-    the fixes applied. Unsafe fixes are applied only with ``unsafe``."""
+    the fixes applied. Unsafe fixes are applied only with ``unsafe``. An nbformat 3
+    notebook is checked, not fixed: its cells are not where the edits point."""
+    if not editable(data):
+        return check_notebook_data(data, filename, settings), []
     applied: list[Applied] = []
     for round_number in range(MAX_ROUNDS + 1):
         try:
@@ -78,7 +81,7 @@ def fix_data(
         except NotebookError as exc:
             return FileResult(filename, error=str(exc)), applied
         result = check_notebook(nb, settings)
-        if result.error or result.skipped or nb.nbformat != 4:
+        if result.error or result.skipped:
             return result, applied
         result.findings = attach(nb, result.findings, fixable)
         candidates = [
@@ -98,6 +101,20 @@ def fix_data(
     raise AssertionError("unreachable")
 
 
+def editable(data: Any) -> bool:
+    """Whether edits apply to this notebook JSON: nbformat 4, with a list of cells."""
+    return (
+        isinstance(data, dict) and data.get("nbformat") == 4 and isinstance(data.get("cells"), list)
+    )
+
+
+def load(path: Path) -> tuple[bytes, str, Any]:
+    """A notebook file's bytes, text and JSON; raises NotebookError or ValueError."""
+    raw = read_regular_file(path)
+    text = raw.decode("utf-8-sig")
+    return raw, text, json.loads(text, parse_int=_parse_int)
+
+
 def attach(nb: Notebook, findings: list[Finding], fixable: Fixable) -> list[Finding]:
     """``findings`` in order, fixes filled in for those whose rule is fixable."""
     fixed = iter(with_fixes(nb, [f for f in findings if fixable(f)]))
@@ -105,8 +122,8 @@ def attach(nb: Notebook, findings: list[Finding], fixable: Fixable) -> list[Find
 
 
 def attach_to_data(result: FileResult, data: Any, settings: Settings) -> None:
-    """Fill the fixes of ``result``, the check of notebook JSON ``data`` (the server's)."""
-    if not result.findings:
+    """Fill the fixes of ``result``, the check of notebook JSON ``data``."""
+    if not result.findings or not editable(data):
         return
     try:
         nb = notebook_from_data(data, result.filename)
@@ -259,16 +276,14 @@ def fix_file(
 ) -> Fixed:
     """Fix one notebook file; with ``write``, replace it atomically when anything changed."""
     try:
-        raw = read_regular_file(path)
-        bom = raw.startswith(b"\xef\xbb\xbf")
-        before = raw.decode("utf-8-sig")
-        data = json.loads(before, parse_int=_parse_int)
+        raw, before, data = load(path)
     except NotebookError as exc:
         return Fixed(FileResult(display, error=str(exc)))
     except (UnicodeDecodeError, ValueError, RecursionError):
         data = None
     if not isinstance(data, dict):  # not a notebook: the check names the problem
         return Fixed(check_file(path, settings, display))
+    bom = raw.startswith(b"\xef\xbb\xbf")
     result, applied = fix_data(data, display, settings, fixable, unsafe)
     if not applied:
         return Fixed(result, applied, before)

@@ -14,8 +14,8 @@ from nbprod.config import Settings
 from nbprod.engine import FileResult
 from nbprod.findings import Finding
 from nbprod.fixes import fixable_codes
-from nbprod.fixes.apply import Fixed, attach, fix_file
-from nbprod.notebook import NotebookError, load_notebook
+from nbprod.fixes.apply import Fixed, attach_to_data, fix_file, load
+from nbprod.notebook import NotebookError
 from nbprod.runner import Failure, Limits, Task, guarded_map
 from nbprod.selection import fixable
 
@@ -53,10 +53,10 @@ def attach_fixes(results: Sequence[FileResult], tasks: Sequence[Task]) -> None:
             continue
         path, settings = entry
         try:
-            nb = load_notebook(path, result.filename)
-        except NotebookError:
+            data = load(path)[2]
+        except (NotebookError, ValueError, RecursionError):
             continue  # gone or changed since the check: no fix rather than a wrong one
-        result.findings = attach(nb, result.findings, _fixable(settings))
+        attach_to_data(result, data, settings)
 
 
 def shown(finding: Finding, unsafe: bool) -> bool:

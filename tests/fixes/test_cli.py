@@ -148,3 +148,18 @@ def test_an_unreadable_file_exits_two_and_the_others_are_fixed(tmp_path: Path) -
     assert result.returncode == 2
     assert "a_broken.ipynb: error: truncated JSON" in result.stderr
     assert len(_sources(nb)) == 3
+
+
+def test_an_nbformat_3_notebook_is_checked_but_not_fixed(tmp_path: Path) -> None:
+    cells = [
+        {"cell_type": "code", "input": source, "language": "python", "outputs": [],
+         "prompt_number": n, "metadata": {}}
+        for n, source in enumerate(["x = 1", "", "print(x)"], 1)
+    ]  # fmt: skip
+    nb = tmp_path / "old.ipynb"
+    nb.write_text(json.dumps({"nbformat": 3, "nbformat_minor": 0, "metadata": {},
+                              "worksheets": [{"cells": cells, "metadata": {}}]}))  # fmt: skip
+    before = nb.read_bytes()
+    result = run_cli("check", "--select", "NBP503", "--fix", str(nb))
+    assert result.returncode == 1 and "No fixes applied." in result.stdout
+    assert " NBP503 [empty-cell] " in result.stdout and nb.read_bytes() == before
