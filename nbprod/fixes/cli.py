@@ -12,9 +12,8 @@ from typing import Any, TextIO
 
 from nbprod.config import Settings
 from nbprod.engine import FileResult
-from nbprod.findings import Finding
 from nbprod.fixes import fixable_codes
-from nbprod.fixes.apply import Fixed, attach_to_data, fix_file, load
+from nbprod.fixes.apply import Fixable, Fixed, attach_to_data, fix_file, load
 from nbprod.notebook import NotebookError
 from nbprod.runner import Failure, Limits, Task, guarded_map
 from nbprod.selection import fixable
@@ -59,11 +58,6 @@ def attach_fixes(results: Sequence[FileResult], tasks: Sequence[Task]) -> None:
         attach_to_data(result, data, settings)
 
 
-def shown(finding: Finding, unsafe: bool) -> bool:
-    """Whether a finding's fix is offered: ``[*]``, and applied by ``--fix``."""
-    return finding.fix is not None and (unsafe or finding.fix["applicability"] == "safe")
-
-
 @dataclass(frozen=True)
 class _FixTask:
     """A file's fix in a worker process (a class, so that it pickles)."""
@@ -76,7 +70,7 @@ class _FixTask:
         return fix_file(path, display, settings, _fixable(settings), self.unsafe, self.write)
 
 
-def _fixable(settings: Settings) -> Any:
+def _fixable(settings: Settings) -> Fixable:
     return lambda f: fixable(settings, f.code)
 
 

@@ -19,7 +19,7 @@ from nbprod.fixes import (
 from nbprod.fixes.model import Fix
 from nbprod.notebook.model import Notebook
 
-Fixer = Callable[[Notebook, Finding], "Fix | None"]
+Fixer = Callable[[Notebook, Finding], Fix | None]
 
 FIXERS: dict[str, Fixer] = {
     "NBP503": empty_cell.fix,
