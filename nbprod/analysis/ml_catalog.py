@@ -154,6 +154,12 @@ SEEDS: dict[str, frozenset[str]] = {
     "lightning.pytorch.seed_everything": frozenset({"numpy", "random", "torch"}),
     "transformers.set_seed": frozenset({"numpy", "random", "torch", "tensorflow"}),
     "accelerate.utils.set_seed": frozenset({"numpy", "random", "torch"}),
+    "accelerate.utils.random.set_seed": frozenset({"numpy", "random", "torch"}),
+    "transformers.enable_full_determinism": frozenset({"numpy", "random", "torch", "tensorflow"}),
+    "lightning.fabric.seed_everything": frozenset({"numpy", "random", "torch"}),
+    "lightning.fabric.utilities.seed.seed_everything": frozenset({"numpy", "random", "torch"}),
+    "pytorch_lightning.utilities.seed.seed_everything": frozenset({"numpy", "random", "torch"}),
+    "fastai.torch_core.set_seed": frozenset({"numpy", "random", "torch"}),
 }
 DATA_READERS = (
     "pandas.read_", "polars.read_", "polars.scan_", "dask.dataframe.read_", "numpy.load",
