@@ -38,14 +38,6 @@ def position(source: str, index: int) -> tuple[int, int]:
     return line, index - (source.rfind("\n", 0, index) + 1) + 1
 
 
-def replace_edit(cell: Cell, start: int, end: int, text: str) -> Edit:
-    """An edit replacing ``cell.source[start:end]`` with ``text``."""
-    source = cell.source
-    return Edit(
-        "replace", cell.index, cell.id, position(source, start), position(source, end), text
-    )
-
-
 def apply_replacements(source: str, edits: Iterable[Edit]) -> str:
     """``source`` with the ``replace`` edits applied; they must not overlap."""
     spans = sorted(
@@ -79,11 +71,6 @@ def parses(source: str) -> bool:
                 return False
         except (RecursionError, MemoryError):
             return False
-
-
-def diff_edits(cell: Cell, new: str) -> tuple[Edit, ...]:
-    """The smallest line-wise ``replace`` edits turning ``cell.source`` into ``new``."""
-    return _hunks(cell, cell.source, new)
 
 
 def codemod_edits(cell: Cell, command: Codemod) -> tuple[Edit, ...] | None:
