@@ -94,7 +94,7 @@ _SOURCES: dict[str, Source] = {
         for api in ("sample", "fit")
     },
     "torch.utils.data.DataLoader": Source(
-        frozenset({"generator", "sampler", "batch_sampler", "worker_init_fn"}),
+        frozenset({"generator", "sampler", "batch_sampler"}),
         "torch",
         "batch order",
         "training",
