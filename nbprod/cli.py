@@ -284,7 +284,7 @@ def _check(args: argparse.Namespace) -> int:
     elif args.fix_only and args.format == "text":
         print(fixes_cli.fixed_summary(fixed))
     elif args.statistics:
-        statistics(results, sys.stdout)
+        statistics(results, sys.stdout, args.unsafe_fixes)
     elif args.format == "text":
         text_render(results, sys.stdout, color, args.unsafe_fixes, fixed if fixing else None)
     elif args.format == "json" and fixing:

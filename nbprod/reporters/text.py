@@ -87,9 +87,13 @@ def summary(results: Sequence[FileResult]) -> str:
     )
 
 
-def statistics(results: Sequence[FileResult], out: TextIO) -> None:
-    """``--statistics``: findings per rule, most frequent first (as ruff prints them)."""
-    counts = Counter((f.code, f.name) for r in results for f in r.findings)
+def statistics(results: Sequence[FileResult], out: TextIO, unsafe_fixes: bool = False) -> None:
+    """``--statistics``: findings per rule, most frequent first, ``[*]`` where some of
+    them have a fix (as ruff prints them)."""
+    findings = [f for r in results for f in r.findings]
+    counts = Counter((f.code, f.name) for f in findings)
+    fixable = {f.code for f in findings if _offered(f, unsafe_fixes)}
     for (code, name), n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-        out.write(clean(f"{n:>5}\t{code}\t[{name}]") + "\n")
+        star = "[*] " if code in fixable else ""
+        out.write(clean(f"{n:>5}\t{code}\t{star}[{name}]") + "\n")
     out.write(summary(results) + "\n")

@@ -163,3 +163,14 @@ def test_an_nbformat_3_notebook_is_checked_but_not_fixed(tmp_path: Path) -> None
     result = run_cli("check", "--select", "NBP503", "--fix", str(nb))
     assert result.returncode == 1 and "No fixes applied." in result.stdout
     assert " NBP503 [empty-cell] " in result.stdout and nb.read_bytes() == before
+
+
+def test_statistics_mark_the_rules_with_fixes(tmp_path: Path) -> None:
+    nb = _messy(_project(tmp_path) / "nb.ipynb")
+    lines = run_cli("check", "--statistics", str(nb)).stdout.splitlines()
+    assert sorted(line.split("\t", 1)[1] for line in lines[:2]) == [
+        "NBP401\t[silent-failure]",
+        "NBP503\t[*] [empty-cell]",
+    ]
+    unsafe = run_cli("check", "--statistics", "--unsafe-fixes", str(nb)).stdout
+    assert "NBP401\t[*] [silent-failure]" in unsafe
