@@ -91,7 +91,7 @@ def codemod_edits(cell: Cell, command: Codemod) -> tuple[Edit, ...] | None:
         return None
     original_lines = cell.source.split("\n")
     masked_lines = masked.text.split("\n")
-    edits = _hunks(cell, masked.text, new)
+    edits = line_edits(cell, masked.text, new)
     for edit in edits:
         assert edit.start is not None and edit.end is not None
         for number in range(edit.start[0], edit.end[0] + 1):
@@ -100,7 +100,7 @@ def codemod_edits(cell: Cell, command: Codemod) -> tuple[Edit, ...] | None:
     return edits
 
 
-def _hunks(cell: Cell, old: str, new: str) -> tuple[Edit, ...]:
+def line_edits(cell: Cell, old: str, new: str) -> tuple[Edit, ...]:
     """Line-wise differences of ``old`` and ``new``, each trimmed to what changes.
 
     ``old`` has the same line lengths as ``cell.source`` on the lines that differ
