@@ -19,6 +19,38 @@ from nbprod.export.types import literal_type, recorded_type, source_literal_type
 
 _EMPTY = cst.Module([])
 
+# Library calls whose result type is certain: (module, type) by qualified name.
+_DATAFRAME = ("pandas", "DataFrame")
+_NDARRAY = ("numpy", "ndarray")
+_TENSOR = ("torch", "Tensor")
+CONSTRUCTED: dict[str, tuple[str, str]] = {
+    **{f"pandas.{f}": _DATAFRAME for f in ("DataFrame", "read_csv", "read_parquet", "read_json",
+                                           "read_excel", "read_table", "read_feather")},
+    "pandas.Series": ("pandas", "Series"),
+    **{f"numpy.{f}": _NDARRAY for f in ("array", "asarray", "zeros", "ones", "empty", "full",
+                                        "arange", "linspace", "eye", "zeros_like", "ones_like")},
+    **{f"torch.{f}": _TENSOR for f in ("tensor", "zeros", "ones", "rand", "randn", "arange",
+                                       "linspace", "from_numpy", "stack", "cat")},
+}  # fmt: skip
+# Libraries whose CamelCase callables are classes (estimators, transformers).
+_ESTIMATOR_LIBRARIES = frozenset({"sklearn", "xgboost", "lightgbm", "catboost", "imblearn"})
+
+
+def _cst_dotted(node: cst.BaseExpression) -> list[str] | None:
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.insert(0, node.attr.value)
+        node = node.value
+    return [node.value, *parts] if isinstance(node, cst.Name) else None
+
+
+def _ast_dotted(node: ast.expr) -> list[str] | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.insert(0, node.attr)
+        node = node.value
+    return [node.id, *parts] if isinstance(node, ast.Name) else None
+
 
 class TypeInference:
     def __init__(
@@ -98,11 +130,29 @@ class TypeInference:
         literal = source_literal_type(_EMPTY.code_for_node(value))
         if literal is not None:
             return None if literal == "None" or "Any" in literal else literal
-        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name):
-            callee = value.func.value
-            if callee in self.classes:
-                return callee
-            return self.annotations.get(callee)
+        if isinstance(value, cst.Call):
+            dotted = _cst_dotted(value.func)
+            if dotted is not None:
+                return self._made_by(dotted)
+        return None
+
+    def _made_by(self, dotted: list[str]) -> str | None:
+        """The type of what calling ``dotted`` (``["pd", "read_csv"]``) returns, if known:
+        an exported class or annotated function, or a library constructor."""
+        if len(dotted) == 1 and dotted[0] in self.classes:
+            return dotted[0]
+        if len(dotted) == 1 and dotted[0] in self.annotations:
+            return self.annotations[dotted[0]]
+        spec = self.aliases.get(dotted[0])
+        if spec is None:
+            return None
+        qualified = ".".join([spec.module, *([spec.obj] if spec.obj else []), *dotted[1:]])
+        known = CONSTRUCTED.get(qualified)
+        if known is not None:
+            return self.ref(known)
+        module, _, attr = qualified.rpartition(".")
+        if qualified.split(".")[0] in _ESTIMATOR_LIBRARIES and attr[:1].isupper():
+            return self.ref((module, attr))  # an estimator class: its instance
         return None
 
     def _light_bound_type(self, scope: LightScope, name: str) -> str | None:
@@ -122,11 +172,10 @@ class TypeInference:
             literal = None
         if literal is not None:
             return None if literal == "None" or "Any" in literal else literal
-        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
-            callee = value.func.id
-            if callee in self.classes:
-                return callee
-            return self.annotations.get(callee)
+        if isinstance(value, ast.Call):
+            dotted = _ast_dotted(value.func)
+            if dotted is not None:
+                return self._made_by(dotted)
         return None
 
     def param(self, name: str, position: int) -> str:
