@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 
 from nbprod.config import ConfigError, Settings
 from nbprod.rules.base import Rule
-from nbprod.rules.registry import all_rules
+from nbprod.rules.registry import all_rules, documented_rules
 
 _EXACT = 1000
 
@@ -23,9 +23,11 @@ def specificity(selector: str, rule: type[Rule]) -> int | None:
 
 
 def validate(selectors: Iterable[str], where: str) -> None:
-    from nbprod.rerun.rules import RERUN_RULES  # `nbprod rerun`'s codes may be configured too
+    from nbprod.rules.registry import (
+        documented_rules,
+    )  # `nbprod rerun`'s codes may be configured too
 
-    rules = (*all_rules(), *RERUN_RULES)
+    rules = documented_rules()
     for selector in selectors:
         if not any(specificity(selector, r) is not None for r in rules):
             raise ConfigError(f"unknown rule selector '{selector}' in {where}")

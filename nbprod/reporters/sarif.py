@@ -15,7 +15,7 @@ from nbprod.fixes.model import Fix
 from nbprod.notebook import NotebookError
 from nbprod.notebook.load import read_regular_file
 from nbprod.reporters import clean_data
-from nbprod.rules.registry import all_rules
+from nbprod.rules.registry import documented_rules
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -27,7 +27,7 @@ def sarif_dict(results: Sequence[FileResult]) -> dict[str, Any]:
 
 
 def _sarif_dict(results: Sequence[FileResult]) -> dict[str, Any]:
-    rules = all_rules()
+    rules = documented_rules()  # the replay rules too: `nbprod rerun` reports with it
     index = {r.code: i for i, r in enumerate(rules)}
     sarif_results: list[dict[str, Any]] = []
     for result in results:

@@ -347,13 +347,7 @@ def _report(args: argparse.Namespace, results: list[Any]) -> None:
     color = args.color == "always" or (
         args.color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     )
-    if args.format == "sarif":
-        from nbprod.rerun.report import with_replay_rules
-
-        with with_replay_rules():
-            reporter("sarif")(results, sys.stdout, color)
-    else:
-        reporter(args.format)(results, sys.stdout, color)
+    reporter(args.format)(results, sys.stdout, color)
 
 
 class _Status:
