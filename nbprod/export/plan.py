@@ -269,7 +269,17 @@ class _Planner:
                 info.parsed.module.body[use.statement], use
             ):
                 continue
-            if _in_header(info.parsed.module.body[use.statement], use.node):
+            stmt = info.parsed.module.body[use.statement]
+            if isinstance(stmt, cst.FunctionDef) and _defaulted(stmt, use.node) is not None:
+                cells = [str(i.cell.number) for i in self.infos if use.name in i.bound]
+                raise ExportRefused(
+                    f"'{owner}' reads '{use.name}' for a default value, and cells "
+                    f"{', '.join(cells)} bind it: the default keeps the value of the definition "
+                    "time, which a package cannot rebuild; give the parameter no default and pass "
+                    f"'{use.name}' at each call",
+                    use.line,
+                )
+            if _in_header(stmt, use.node):
                 where = (
                     f"cell {binder.cell.number} computes at run time"
                     if binder is not None

@@ -552,7 +552,11 @@ def test_a_default_computed_at_run_time_becomes_an_argument_of_each_call() -> No
     assert "model = step(make(), device=device)" in code
     # rebound later: calls after it would pass another device than the one the default kept
     p = plan(cell(device), cell(step, ["export"]), cell("device = 'cpu'"))
-    assert any("'step' reads 'device' when it is defined" in r for r in refusals(p))
+    assert refusals(p) == [
+        "nb: cell 2, line 1: 'step' reads 'device' for a default value, and cells 1, 3 bind it: "
+        "the default keeps the value of the definition time, which a package cannot rebuild; "
+        "give the parameter no default and pass 'device' at each call"
+    ]
 
 
 def test_a_cells_result_is_returned_and_display_leftovers_are_dropped() -> None:
