@@ -9,11 +9,11 @@ from pathlib import Path
 import jsonschema
 
 from nbprod.analysis import AnalyzedNotebook
+from nbprod.analysis.stateless import stateless
 from nbprod.config import Settings
 from nbprod.engine import check_file
 from nbprod.notebook import load_notebook
 from nbprod.reporters.json import report_dict
-from nbprod.rules.execution.out_of_order import _stateless
 
 SCHEMA = json.loads(
     (Path(__file__).parent.parent / "nbprod" / "schemas" / "report.schema.json").read_text()
@@ -49,7 +49,7 @@ def test_out_of_order_findings_agree_with_the_manifest(corpus: Path) -> None:
         counts = [
             f.cell.execution_count
             for f in analyzed.cells
-            if f.cell.execution_count and not _stateless(f)
+            if f.cell.execution_count and not stateless(f)
         ]
         assert counts == sorted(counts), path.name
         assert len(set(counts)) == len(counts), path.name
