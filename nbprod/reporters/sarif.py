@@ -109,19 +109,27 @@ def _sarif_dict(results: Sequence[FileResult]) -> dict[str, Any]:
 
 
 class _Fixes:
-    """SARIF ``fixes`` for one file's findings: byte replacements in the file as it is now."""
+    """SARIF ``fixes`` for one file's findings: byte replacements in the file as it is now,
+    read when the first finding with a fix needs it."""
 
     def __init__(self, filename: str) -> None:
+        self.filename = filename
         self.uri = Path(filename).as_posix()
+        self.loaded = False
         self.text: str | None = None
         self.data: dict[str, Any] | None = None
+
+    def _load(self) -> None:
+        self.loaded = True
         try:
-            self.text = read_regular_file(Path(filename)).decode("utf-8")
-        except (NotebookError, UnicodeDecodeError):
+            self.text = read_regular_file(Path(self.filename)).decode("utf-8")
+        except (NotebookError, ValueError):  # gone, or a name or text that is not UTF-8
             return
         self.data = load(self.text)
 
     def sarif(self, fix: Fix) -> dict[str, Any] | None:
+        if not self.loaded:
+            self._load()
         if self.text is None or self.data is None:
             return None
         replacements = file_replacements(self.text, self.data, fix)
