@@ -20,6 +20,10 @@ def test_classify_estimators_by_qualified_name() -> None:
     assert classify("sklearn.preprocessing.StandardScaler") == "preprocessor"
     assert classify("sklearn.preprocessing.OneHotEncoder") == "encoder"
     assert classify("sklearn.feature_extraction.text.TfidfVectorizer") == "preprocessor"
+    assert classify("sklearn.preprocessing.Imputer") == "preprocessor"  # the pre-0.22 imputer
+    assert classify("sklearn_pandas.DataFrameMapper") == "preprocessor"
+    assert classify("category_encoders.TargetEncoder") == "preprocessor"
+    assert classify("category_encoders.OneHotEncoder") is None  # maps categories, learns no target
     assert classify("sklearn.model_selection.KFold") == "splitter"
     assert classify("sklearn.model_selection.train_test_split") is None
     assert classify("xgboost.XGBClassifier") == "model"

@@ -41,6 +41,7 @@ SKLEARN_CLASS_KINDS: dict[str, ModelKind] = {
     "PowerTransformer": "preprocessor", "KBinsDiscretizer": "preprocessor",
     "TargetEncoder": "preprocessor", "TfidfVectorizer": "preprocessor",
     "CountVectorizer": "preprocessor", "TfidfTransformer": "preprocessor",
+    "Imputer": "preprocessor",  # sklearn.preprocessing.Imputer, before sklearn.impute
     "VarianceThreshold": "encoder", "MissingIndicator": "encoder",
     "GridSearchCV": "meta", "RandomizedSearchCV": "meta", "HalvingGridSearchCV": "meta",
     "HalvingRandomSearchCV": "meta", "TransformedTargetRegressor": "meta",
@@ -51,6 +52,13 @@ SKLEARN_CLASS_KINDS: dict[str, ModelKind] = {
     "TimeSeriesSplit": "splitter", "LeaveOneOut": "splitter", "LeavePOut": "splitter",
     "LeaveOneGroupOut": "splitter", "LeavePGroupsOut": "splitter", "PredefinedSplit": "splitter",
 }  # fmt: skip
+# Preprocessors outside scikit-learn that learn statistics from the rows they are fitted on.
+OTHER_PREPROCESSORS = frozenset({"sklearn_pandas.DataFrameMapper"})
+# category_encoders' encoders that learn from the target (the others only map categories).
+TARGET_ENCODERS = frozenset(
+    {"TargetEncoder", "LeaveOneOutEncoder", "CatBoostEncoder", "JamesSteinEncoder",
+     "MEstimateEncoder", "WOEEncoder", "GLMMEncoder", "QuantileEncoder", "SummaryEncoder"}
+)  # fmt: skip
 # Wrappers whose kind is that of what they hold (a Pipeline ending in a model is a model).
 COMPOSITES = frozenset(
     {"Pipeline", "make_pipeline", "FeatureUnion", "make_union", "ColumnTransformer",
@@ -236,6 +244,10 @@ def classify(qualified: str) -> ModelKind | None:
         return "model"
     if head == "statsmodels":
         return _statsmodels_kind(module, name)
+    if qualified in OTHER_PREPROCESSORS or (
+        head == "category_encoders" and name in TARGET_ENCODERS
+    ):
+        return "preprocessor"
     if module in ("tensorflow.estimator", "tensorflow.compat.v1.estimator"):
         if name.startswith(("DNN", "BoostedTrees")):
             return "model"

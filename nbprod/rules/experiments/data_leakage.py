@@ -52,9 +52,10 @@ class DataLeakage(Rule):
     literature names (Yang et al., "Data Leakage in Notebooks", ASE 2022):
 
     - **preprocessing leakage**: a preprocessor or feature selector (scikit-learn's
-      scalers, `PCA`, `SelectKBest`, `TfidfVectorizer`, `SimpleImputer`, ... anything from
-      `sklearn.preprocessing`, `feature_selection`, `decomposition`, `impute`,
-      `feature_extraction` that learns statistics) is fitted with `fit`/`fit_transform`,
+      scalers, `PCA`, `SelectKBest`, `TfidfVectorizer`, `SimpleImputer` and the old
+      `Imputer`, ... anything from `sklearn.preprocessing`, `feature_selection`,
+      `decomposition`, `impute`, `feature_extraction` that learns statistics;
+      `sklearn_pandas.DataFrameMapper`; category_encoders' target encoders) is fitted with `fit`/`fit_transform`,
       or a statistic is computed over the rows (`df.age.mean()`, `.std()`, `.median()`,
       `.quantile()`, `.value_counts()`, `np.percentile`, `pd.qcut`; assigned, or filled in
       with `inplace=True`), on data that is split afterwards: its output flows, through
@@ -292,6 +293,17 @@ class DataLeakage(Rule):
             ],
             at=[(1, 1, 29)],
         ),
+        # older and third-party preprocessors learn statistics too
+        Invalid(
+            [
+                "from sklearn.preprocessing import Imputer\nfrom category_encoders import TargetEncoder\n"
+                "from sklearn.model_selection import train_test_split",
+                "X = Imputer(strategy='mean').fit_transform(X)",
+                "X = TargetEncoder(cols=['city']).fit_transform(X, y)",
+                "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)",
+            ],
+            at=[(1, 1, 5), (2, 1, 5)],
+        ),
     ]
 
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
@@ -342,8 +354,13 @@ class DataLeakage(Rule):
                         yield self._leak(nb, origin, split)
 
             def source(bind: Bind) -> tuple[_Fit, ...] | None:
-                calls = ml.scan(bind.value).calls if bind.value is not None else ()
-                return tuple(leaky[id(c)] for c in calls if id(c) in leaky) or None
+                if bind.value is None:
+                    return None
+                scan = ml.scan(bind.value)
+                found = tuple(leaky[id(c)] for c in scan.calls if id(c) in leaky)
+                if not found:
+                    return None  # what the value reads decides (ml.propagate)
+                return _union([found, *(tainted[n] for n in scan.reads if n in tainted)])
 
             ml.propagate(tainted, step, source, _union)
             for name, origin in _filled_in_place(step, leaky):
