@@ -259,7 +259,11 @@ def _check(args: argparse.Namespace) -> int:
     if fixing:
         # --diff writes nothing; --fix writes each file once its rounds of fixes are done
         fixed = fixes_cli.fix_files(
-            tasks, args.jobs or default_jobs(), args.unsafe_fixes, write=not args.diff
+            tasks,
+            args.jobs or default_jobs(),
+            args.unsafe_fixes,
+            write=not args.diff,
+            progress=Progress(len(tasks)),
         )
         results += [f.result for f in fixed]
     else:

@@ -6,7 +6,7 @@ import argparse
 import difflib
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -78,9 +78,16 @@ def _failed(task: Task, failure: Failure) -> Fixed:
     return Fixed(FileResult(task[1], error=failure.message("fixed")))
 
 
-def fix_files(tasks: list[Task], jobs: int, unsafe: bool, write: bool) -> list[Fixed]:
+def fix_files(
+    tasks: list[Task], jobs: int, unsafe: bool, write: bool, progress: Callable[[int], None]
+) -> list[Fixed]:
+    """Fix each file in a guarded worker (time and memory limits, as checks have)."""
     limits = [Limits.of(t[2]) for t in tasks]
-    return list(guarded_map(_FixTask(unsafe, write), tasks, limits, jobs, _failed))
+    fixed = []
+    for item in guarded_map(_FixTask(unsafe, write), tasks, limits, jobs, _failed):
+        fixed.append(item)
+        progress(len(fixed))
+    return fixed
 
 
 def fixed_summary(fixed: Sequence[Fixed], verb: str = "Fixed") -> str:
