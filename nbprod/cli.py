@@ -18,6 +18,7 @@ from nbprod.export.cli import register as export_register
 from nbprod.export.cli import run as export_run
 from nbprod.fixes import cli as fixes_cli
 from nbprod.fixes.apply import Fixed
+from nbprod.fixes.registry import describe as describe_fix
 from nbprod.progress import Progress
 from nbprod.reporters import FORMATS, clean, reporter
 from nbprod.reporters.json import render as json_render
@@ -216,6 +217,9 @@ def _explain(key: str) -> int:
     print(
         f"Area: {rule.area.label}. Severity: {rule.severity.value}. Checklist: {rule.checklist_item}.\n"
     )
+    fix = describe_fix(rule.code)
+    if fix is not None:
+        print(f"{fix}\n")
     print(rule.docs())
     return EXIT_CLEAN
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 
 from nbprod.findings import Finding
@@ -33,3 +34,19 @@ FIXERS: dict[str, Fixer] = {
     "NBP202": absolute_path.fix,
     "NBP303": hardcoded_hyperparameters.fix,
 }
+
+
+def describe(code: str) -> str | None:
+    """What the fix of rule ``code`` does, from its module's first sentence, for
+    ``nbprod explain``; None when the rule has no fix."""
+    fixer = FIXERS.get(code)
+    module = sys.modules[fixer.__module__] if fixer is not None else None
+    if module is None or not module.__doc__:
+        return None
+    head, _, what = module.__doc__.split("\n\n", 1)[0].partition(": ")
+    how = (
+        "unsafe: `nbprod check --fix --unsafe-fixes`"
+        if "(unsafe)" in head
+        else "`nbprod check --fix`"
+    )
+    return f"Fix ({how}): {' '.join(what.replace('``', '`').split())}"

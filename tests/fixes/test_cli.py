@@ -174,3 +174,11 @@ def test_statistics_mark_the_rules_with_fixes(tmp_path: Path) -> None:
     ]
     unsafe = run_cli("check", "--statistics", "--unsafe-fixes", str(nb)).stdout
     assert "NBP401\t[*] [silent-failure]" in unsafe
+
+
+def test_explain_says_what_the_fix_does() -> None:
+    lines = run_cli("explain", "NBP503").stdout.splitlines()
+    assert "Fix (`nbprod check --fix`): delete the cell." in lines
+    unsafe = run_cli("explain", "silent-failure").stdout
+    assert "Fix (unsafe: `nbprod check --fix --unsafe-fixes`): a broad handler" in unsafe
+    assert "Fix (" not in run_cli("explain", "NBP101").stdout
