@@ -5,7 +5,7 @@ from __future__ import annotations
 import keyword
 import re
 import sys
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from nbprod.analysis.names import PYTHON_BUILTINS
 from nbprod.notebook.model import Cell, Notebook
@@ -46,7 +46,7 @@ _GERUNDS = {
     "running": "run", "connecting": "connect", "adding": "add", "comparing": "compare",
 }  # fmt: skip
 # What a cell does, by the calls it makes, as the verb that names it (first match wins).
-_CONTENTVERBS = (
+_CONTENT_VERBS = (
     ("train", re.compile(r"\.fit(_generator)?\(|\.backward\(|\boptimizer\.step\(|\btrain_step\(|"
                          r"\.train\(\)")),
     ("split", re.compile(r"\b(train_test_split|random_split)\(")),
@@ -56,6 +56,7 @@ _CONTENTVERBS = (
     ("predict", re.compile(r"\.predict(_proba)?\(")),
     ("load", re.compile(r"\bread_(csv|parquet|json|excel|table|sql)\(|\.load_data\(|"
                         r"\bload_dataset\(|\bnp\.load\(")),
+    ("build", re.compile(r"=\s*[\w.]*(Classifier|Regressor|Sequential|Model|Net|Pipeline)\(")),
 )  # fmt: skip
 # Heading verbs that say what a content verb says.
 _FAMILY = {
@@ -63,7 +64,7 @@ _FAMILY = {
     "test": "evaluate", "check": "evaluate", "compare": "evaluate", "visualize": "plot",
     "visualise": "plot",
 }  # fmt: skip
-VERBS = frozenset(_GERUNDS.values()) | {verb for verb, _ in _CONTENTVERBS}
+VERBS = frozenset(_GERUNDS.values()) | {verb for verb, _ in _CONTENT_VERBS}
 _MAX_NAME_WORDS = 4
 
 
@@ -82,31 +83,31 @@ def heading_words(heading: str) -> list[str]:
     return words[:_MAX_NAME_WORDS]
 
 
-def function_name(heading: str | None, code: str, returns: list[str]) -> str | None:
-    """A short verb phrase for a lifted cell: ``load_housing_data``, ``train_model``.
+def function_names(heading: str | None, code: str, returns: Sequence[str]) -> list[str]:
+    """Short verb phrases for a lifted cell, best first: ``load_housing_data``, ``train_model``.
 
     The heading's words when they say what the cell does; else the verb of what the
-    code does (train, split, plot, evaluate, predict, load) with the heading's subject
-    or the value the cell returns. None when neither says anything.
+    code does (train, split, plot, evaluate, predict, load, build) with the heading's
+    subject or the value the cell returns; ``make_<value>`` when nothing says more.
     """
     words = heading_words(heading) if heading else []
     title = "_".join(words)
-    verb = next((v for v, pattern in _CONTENTVERBS if pattern.search(code)), None)
-    if verb is None:
-        return title or None
-    if words and words[0] in VERBS:
-        if _FAMILY.get(words[0], words[0]) == verb:
-            return title
-    elif title:
-        return f"{verb}_{title}"
-    if verb == "train":
-        model = next((r for r in returns if "model" in r.lower()), "model")
-        return f"train_{model.lower()}"
-    if verb == "split":
-        return "split_data"
-    if verb == "load" and returns:
-        return f"load_{returns[0].lower()}"
-    return verb
+    heading_verb = _FAMILY.get(words[0], words[0]) if words and words[0] in VERBS else None
+    verb = next((v for v, pattern in _CONTENT_VERBS if pattern.search(code)), None)
+    subject = returns[0].lower() if returns else ""
+    names: list[str] = []
+    if verb is None or verb == heading_verb:
+        names.append(title)
+    elif verb == "train":
+        names.append("train_" + next((r.lower() for r in returns if "model" in r.lower()), "model"))
+    elif verb == "split":
+        names.append("split_data")
+    elif verb in ("load", "build") and subject:
+        names.append(f"{verb}_{subject}")
+    else:
+        names.append(f"{verb}_{title}" if title and heading_verb is None else verb)
+    names += [title, f"make_{subject}" if subject else ""]
+    return [n for n in dict.fromkeys(names) if n]
 
 
 def package_name_problem(name: str) -> str | None:

@@ -30,7 +30,7 @@ from nbprod.export.model import (
     Unit,
 )
 from nbprod.export.mutations import Mutation, find_mutations
-from nbprod.export.naming import VERBS, cell_name, function_name, heading_above, unique
+from nbprod.export.naming import RESERVED, cell_name, function_names, heading_above, unique
 from nbprod.export.plan_tests import plan_tests
 from nbprod.export.readme import readme_from
 from nbprod.export.scope import CellScope, Use
@@ -649,12 +649,9 @@ class _Planner:
                     f"function name '{role.name}' from the tag is already used in the notebook"
                 )
             return role.name
-        base = function_name(heading_above(self.nb, info.cell), code, returns)
-        if base is None:
-            return unique(cell_name(info.cell), taken)
-        if base in taken and base.split("_")[0] not in VERBS:
-            base = f"compute_{base}"  # the heading names a notebook variable: say what is done
-        return unique(base, taken)
+        names = function_names(heading_above(self.nb, info.cell), code, returns)
+        free = [n for n in names if n not in taken and n not in RESERVED]
+        return free[0] if free else unique(names[0] if names else cell_name(info.cell), taken)
 
     def _check_cycles(self) -> None:
         """Modules that import from each other would fail at import time."""

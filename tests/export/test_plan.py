@@ -77,12 +77,12 @@ def test_tag_name_module_and_cell_id_naming() -> None:
     )
     names = [u.defines for m in p.modules for u in m.units]
     assert names[1] == ("increment",)
-    assert names[0][0].startswith("cell_")
+    assert names[0] == ("make_x",)  # no heading: what it makes
 
 
 def test_heading_names_avoid_notebook_variables() -> None:
     p = plan(md("# Features"), cell("features = make(raw)", ["export"]), cell("features.head()"))
-    assert p.modules[0].defines == ["compute_features"]
+    assert p.modules[0].defines == ["make_features"]
 
 
 def test_recorded_outputs_and_literals_give_types() -> None:
@@ -407,7 +407,7 @@ def test_a_return_type_comes_from_the_cells_own_value_not_a_later_rebinding() ->
     )
     code = module_code(p)
     assert "-> pd.DataFrame" not in code
-    assert "def cell_2() -> np.ndarray:" in code  # what np.zeros makes
+    assert "def make_arr() -> np.ndarray:" in code  # what np.zeros makes
 
 
 def test_a_syntax_error_at_the_end_of_a_cell_names_the_line_python_blames() -> None:

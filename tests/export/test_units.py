@@ -8,7 +8,7 @@ import pytest
 from nbprod.export.deps import distribution, requirements, version_range
 from nbprod.export.magics import plan_magics
 from nbprod.export.model import ExportRefused
-from nbprod.export.naming import function_name, package_name, slugify
+from nbprod.export.naming import function_names, package_name, slugify
 from nbprod.export.scope import CellScope
 from nbprod.export.select import Role, roles, strip_directives
 from nbprod.export.types import literal_type, recorded_type
@@ -199,10 +199,13 @@ def test_names_an_ipython_shell_adds_to_builtins_are_not_builtins(
         ("Get batch features", "mae = mean_absolute_error(y, p)", ["mae"], "evaluate"),
         ("Features", "features = make(raw)", ["features"], "features"),
         (None, "rows = pd.read_csv('r.csv')", ["rows"], "load_rows"),
-        (None, "total = a + b", ["total"], None),
+        (None, "total = a + b", ["total"], "make_total"),
+        (None, "print(a)", [], None),
+        ("Grid search", "rows = pd.read_csv('r.csv')", ["rows"], "load_rows"),
+        ("Grid search", "model = RandomForestClassifier()", ["model"], "build_model"),
     ],
 )  # fmt: skip
 def test_function_names_are_short_verb_phrases(
     heading: str | None, code: str, returns: list[str], name: str | None
 ) -> None:
-    assert function_name(heading, code, returns) == name
+    assert next(iter(function_names(heading, code, returns)), None) == name
