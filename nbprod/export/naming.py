@@ -102,6 +102,8 @@ def function_names(heading: str | None, code: str, returns: Sequence[str]) -> li
         names.append("train_" + next((r.lower() for r in returns if "model" in r.lower()), "model"))
     elif verb == "split":
         names.append("split_data")
+    elif verb == "load" and heading_verb is None and {"data", "dataset"} & set(words):
+        names.append(f"load_{title}")  # "The IMDB dataset": load_imdb_dataset
     elif verb in ("load", "build") and subject:
         names.append(f"{verb}_{subject}")
     else:

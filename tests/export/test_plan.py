@@ -69,7 +69,7 @@ def test_only_names_later_cells_read_are_returned() -> None:
     assert code.rstrip().endswith("return c")
 
 
-def test_tag_name_module_and_cell_id_naming() -> None:
+def test_tag_name_module_and_a_name_from_the_value_made() -> None:
     p = plan(
         cell("x = load()", ["export:io"]),
         cell("y = x + 1", ["export:io:increment"]),

@@ -202,6 +202,7 @@ def test_names_an_ipython_shell_adds_to_builtins_are_not_builtins(
         (None, "total = a + b", ["total"], "make_total"),
         (None, "print(a)", [], None),
         ("Grid search", "rows = pd.read_csv('r.csv')", ["rows"], "load_rows"),
+        ("The IMDB dataset", "(x, y) = imdb.load_data()", ["x", "y"], "load_imdb_dataset"),
         ("Grid search", "model = RandomForestClassifier()", ["model"], "build_model"),
     ],
 )  # fmt: skip
