@@ -23,9 +23,9 @@ def specificity(selector: str, rule: type[Rule]) -> int | None:
 
 
 def validate(selectors: Iterable[str], where: str) -> None:
-    from nbprod.rules.registry import (
+    from nbprod.rules.registry import (  # `nbprod rerun`'s codes may be configured too
         documented_rules,
-    )  # `nbprod rerun`'s codes may be configured too
+    )
 
     rules = documented_rules()
     for selector in selectors:

@@ -85,3 +85,30 @@ def _only_looks(call: ast.Call) -> bool:
 
 def _is_false(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and node.value in (False, None)
+
+
+def mutated_names(facts: CellFacts) -> frozenset[str]:
+    """Names whose objects a cell may change without rebinding them: `df["c"] = ...`,
+    `model.trainable = False`, `df.dropna(inplace=True)`, `rows.pop()`."""
+    if facts.tree is None:
+        return frozenset()
+    changed: list[ast.expr] = []  # the changed objects: a receiver, or a partial target
+    for node in ast.walk(facts.tree):
+        if isinstance(node, ast.Assign):
+            changed.extend(t for t in node.targets if not isinstance(t, ast.Name))
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            if not isinstance(node.target, ast.Name):
+                changed.append(node.target)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and not _only_looks(node)
+        ):
+            changed.append(node.func.value)
+    found: set[str] = set()
+    for base in changed:
+        while isinstance(base, (ast.Subscript, ast.Attribute, ast.Call, ast.Starred)):
+            base = base.func if isinstance(base, ast.Call) else base.value
+        if isinstance(base, ast.Name):
+            found.add(base.id)
+    return frozenset(found)

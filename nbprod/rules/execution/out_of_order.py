@@ -3,8 +3,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterator
 
-from nbprod.analysis import AnalyzedNotebook
-from nbprod.analysis.stateless import stateless
+from nbprod.analysis import AnalyzedNotebook, CellFacts
+from nbprod.analysis.stateless import mutated_names, stateless
 from nbprod.findings import ChecklistArea, Finding, Severity
 from nbprod.notebook.model import Cell
 from nbprod.rules.base import Invalid, Rule, code_cell
@@ -19,7 +19,9 @@ class OutOfOrderExecution(Rule):
     with count 0 (written by tools, never by a kernel) are reported once per notebook;
     a notebook whose counts are all 0 and that stores no output was generated, not run,
     and is left alone.
-    Cells that cannot change the kernel's state are left out: empty cells, shell
+    A cell is reported only against cells it shares names with (one reads what the other
+    binds, or both bind it): running two unrelated cells in either order gives the same
+    outputs. Cells that cannot change the kernel's state are left out: empty cells, shell
     commands, cell magics that run outside Python or only render (`%%bash`,
     `%%writefile`, `%%sql` without a target, `%%html`), imports, and cells that only
     display or compute a value they show (`df.head()`, `df.groupby("k").mean()`,
@@ -71,6 +73,12 @@ class OutOfOrderExecution(Rule):
             code_cell("%%bash\necho $PROJECT", count=11),
             code_cell("b = df.shape", count=13),
         ],
+        # out of order only against cells it shares nothing with
+        [
+            code_cell("import pandas as pd\nPROJECT = 'p'", count=20),
+            code_cell("query = 'SELECT 1'", count=12),
+            code_cell("df = run(query)", count=13),
+        ],
     ]
     invalid = [
         Invalid(
@@ -79,10 +87,10 @@ class OutOfOrderExecution(Rule):
         ),
         Invalid(
             [
-                code_cell("a = 1", count=1),
-                code_cell("b = 2", count=7),
-                code_cell("c = 3", count=3),
-                code_cell("d = 4", count=4),
+                code_cell("x = 1", count=1),
+                code_cell("x = x * 2", count=7),
+                code_cell("y = x + 1", count=3),
+                code_cell("z = y", count=4),
             ],
             at=[(1, 1)],
         ),
@@ -111,9 +119,9 @@ class OutOfOrderExecution(Rule):
         # a call that may change an object is state, even inside print
         Invalid(
             [
-                code_cell("a = 1", count=1),
+                code_cell("df = load()", count=1),
                 code_cell("print(df.pop('x'))", count=5),
-                code_cell("b = 2", count=2),
+                code_cell("b = df.shape", count=2),
             ],
             at=[(1, 1)],
         ),
@@ -126,21 +134,32 @@ class OutOfOrderExecution(Rule):
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
         no_state = {id(f.cell) for f in nb.cells if stateless(f)}
         executed = [c for c in nb.executed if id(c) not in no_state]
+        names = {id(f.cell): _names(f) for f in nb.cells}
         keep = _longest_non_decreasing(executed)
         for position, cell in enumerate(executed):
             if position in keep:
                 continue
             count = cell.execution_count or 0
-            before = next(
-                (c for c in reversed(executed[:position]) if (c.execution_count or 0) > count), None
-            )
-            if before is not None:
-                detail = f"it ran as [{count}] after cell {before.number} ran as [{before.execution_count}]"
+            reads, binds = names[id(cell)]
+            # the cells whose order against this one is wrong, and which share state with it
+            above = [
+                c
+                for c in reversed(executed[:position])
+                if (c.execution_count or 0) > count and _shared(names[id(c)], reads, binds)
+            ]
+            below = [
+                c
+                for c in executed[position + 1 :]
+                if (c.execution_count or 0) < count and _shared(names[id(c)], reads, binds)
+            ]
+            if above:
+                other = above[0]
+                detail = f"it ran as [{count}] after cell {other.number} ran as [{other.execution_count}]"
+            elif below:
+                other = below[0]
+                detail = f"it ran as [{count}], after cell {other.number} below it ([{other.execution_count}])"
             else:
-                after = next(
-                    c for c in executed[position + 1 :] if (c.execution_count or 0) < count
-                )
-                detail = f"it ran as [{count}], after cell {after.number} below it ([{after.execution_count}])"
+                continue  # out of order only against cells it shares no names with
             yield self.finding(nb, cell, f"cell executed out of order: {detail}")
         kept = [executed[i] for i in sorted(keep)]
         repeats = [
@@ -166,6 +185,22 @@ class OutOfOrderExecution(Rule):
                 f" ({_cells([c.number for c in zeros])}), which no kernel assigns:"
                 " the outputs were not produced by one run in order",
             )
+
+
+def _names(facts: CellFacts) -> tuple[frozenset[str], frozenset[str]]:
+    """What a cell reads from other cells (in its body and its functions'), and what it
+    binds or changes in place."""
+    reads = {r.name for r in facts.reads}
+    reads.update(r.name for refs in facts.deferred.values() for r in refs)
+    return frozenset(reads), frozenset(facts.defined) | mutated_names(facts)
+
+
+def _shared(
+    other: tuple[frozenset[str], frozenset[str]], reads: frozenset[str], binds: frozenset[str]
+) -> bool:
+    """Whether two cells touch the same names: one reads what the other binds, or both bind it."""
+    other_reads, other_binds = other
+    return bool(reads & other_binds or binds & other_reads or binds & other_binds)
 
 
 def _written_by_a_tool(nb: AnalyzedNotebook) -> bool:
