@@ -245,6 +245,8 @@ class _Planner:
                 continue
             owner = statement_name(info.parsed.module.body[use.statement])
             if any(b in lifted for b in use.bound_by):
+                if self._as_argument(info.parsed.module.body[use.statement], use):
+                    continue
                 raise ExportRefused(
                     f"'{owner}' reads '{use.name}', which this cell computes at run time; "
                     "pass it as a parameter",

@@ -394,8 +394,8 @@ def test_tuple_unpacked_literals_are_constants() -> None:
     assert [u.kind for u in module.units] == ["copy"]
     assert module.defines == ["A", "B", "C", "D", "f"]
     assert "A, B = 1, 2" in module_code(p)
-    p = plan(cell("A, B = 1, load()\n\ndef f():\n    return A", ["export"]))
-    assert any("'f' reads 'A', which this cell computes at run time" in f for f in refusals(p))
+    p = plan(cell("A, B = 1, load()\n\nclass K:\n    size = A", ["export"]))
+    assert any("'K' reads 'A', which this cell computes at run time" in f for f in refusals(p))
 
 
 def test_a_return_type_comes_from_the_cells_own_value_not_a_later_rebinding() -> None:
@@ -519,6 +519,19 @@ def test_a_literal_rebound_by_a_cell_that_is_not_exported_is_not_a_constant() ->
     code = module_code(p)
     assert "\nEPOCHS = 100" not in code  # the notebook's later cells see 5
     assert "(EPOCHS: int) -> Any:" in code
+
+
+def test_a_function_reading_a_value_its_own_cell_computes_takes_it_as_an_argument() -> None:
+    p = plan(
+        cell(
+            "import pandas as pd\n\ndef width():\n    return df.shape[1]\n\n"
+            "df = pd.read_csv('a.csv')\nw = width()",
+            ["export:core:load"],
+        ),
+        cell("w"),
+    )
+    code = module_code(p)
+    assert "def width(*, df):" in code and "    w = width(df=df)\n" in code
 
 
 def test_a_function_that_reads_a_run_time_global_takes_it_as_an_argument() -> None:
