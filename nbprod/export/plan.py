@@ -402,7 +402,10 @@ class _Planner:
             copied = module.with_changes(
                 body=[module.body[i] for i in parts.hoisted], header=header
             )
-            code = self._widen(pass_arguments(copied, self.ns.implicit, self.ns.positional)).code
+            copied = _annotate_defaults(
+                pass_arguments(copied, self.ns.implicit, self.ns.positional)
+            )
+            code = self._widen(copied).code
             names = [n for n, _ in hoisted_names(info.full, parts.hoisted)]
             defs = {
                 stmt.name.value
@@ -690,11 +693,38 @@ class _Planner:
 _OPAQUE_MAGICS = ("%run", "%store", "%load ", "%%capture", "%sql")
 
 
+_EMPTY = cst.Module([])
+_CLEAR_TYPES = frozenset({"int", "float", "str", "bool"})
+
+
 def _defines(info: CellInfo, name: str) -> bool:
     """Whether ``info`` binds ``name`` with ``def`` or ``class``."""
     return info.scope is not None and any(
         b.kind == "def" for b in info.scope.bindings.get(name, ())
     )
+
+
+def _annotate_defaults(module: cst.Module) -> cst.Module:
+    """Annotate the parameters of copied defs whose literal default says their type
+    (``factor=0.9`` -> ``factor: float = 0.9``), so mypy checks those functions too; not
+    a body that starts an empty container, whose element type mypy would ask for."""
+    for stmt in module.body:
+        if not isinstance(stmt, cst.FunctionDef):
+            continue
+        finder = _EmptyContainers()
+        stmt.body.visit(finder)
+        if finder.found:
+            continue
+        params = stmt.params
+        types = {
+            p.name.value: kind
+            for p in [*params.posonly_params, *params.params, *params.kwonly_params]
+            if p.default is not None
+            and (kind := source_literal_type(_EMPTY.code_for_node(p.default))) in _CLEAR_TYPES
+        }
+        if types:
+            module = Annotate(CodemodContext(), stmt.name.value, types).transform_module(module)
+    return module
 
 
 def _returns_nothing(tree: cst.Module) -> bool:
@@ -752,3 +782,23 @@ class _CalledNames(cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         if isinstance(node.func, cst.Name):
             self.names.add(node.func.value)
+
+
+class _EmptyContainers(cst.CSTVisitor):
+    """Whether a body binds a name to ``[]``, ``{}``, ``set()``, ``list()`` or ``dict()``."""
+
+    def __init__(self) -> None:
+        self.found = False
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        value = node.value
+        self.found = (
+            self.found
+            or (isinstance(value, (cst.List, cst.Dict)) and not value.elements)
+            or (
+                isinstance(value, cst.Call)
+                and isinstance(value.func, cst.Name)
+                and value.func.value in ("set", "list", "dict")
+                and not value.args
+            )
+        )

@@ -660,3 +660,20 @@ def test_a_value_made_by_a_known_constructor_has_its_type(
         cell("w"),
     )
     assert f"def step(use: Any, v: {annotation}) -> Any:" in module_code(p)
+
+
+def test_copied_defs_are_annotated_where_a_default_says_the_type() -> None:
+    p = plan(
+        cell(
+            "def smooth(points, factor=0.9, label='x', *, verbose=False, n=None):\n"
+            "    return points\n\n"
+            "def tagged(points, factor: str = 0.9):\n    return points\n\n"
+            "def smooth_all(points, factor=0.9):\n    out = []\n    return out",
+            ["export"],
+        )
+    )
+    code = module_code(p)
+    assert "factor: float = 0.9" in code
+    assert 'label: str = "x"' in code and "verbose: bool = False" in code and "n=None" in code
+    assert "factor: str = 0.9" in code  # the user's annotation stays
+    assert "def smooth_all(points, factor=0.9):" in code  # mypy would ask what `out` holds
