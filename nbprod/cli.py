@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from nbprod import __version__
@@ -239,8 +240,12 @@ def _check(args: argparse.Namespace) -> int:
 
     tasks: list[Task] = []
     for path in files:
-        settings: Settings = load_settings(path).with_cli(
-            select, extend, ignore, args.timeout_per_file, args.memory_per_file
+        settings: Settings = replace(
+            load_settings(path).with_cli(
+                select, extend, ignore, args.timeout_per_file, args.memory_per_file
+            ),
+            # reports that carry fixes carry every one; the text shows unsafe ones on request
+            unsafe_fixes=args.unsafe_fixes or args.format in ("json", "sarif"),
         )
         validate(
             [*(settings.select or ()), *settings.extend_select, *settings.ignore],
@@ -273,7 +278,6 @@ def _check(args: argparse.Namespace) -> int:
     else:
         cache = ResultCache.default() if args.cache else None
         results += run(tasks, args.jobs or default_jobs(), Progress(len(tasks)), cache)
-        fixes_cli.attach_fixes(results, tasks)
     for result in results:
         if result.error:
             print(clean(f"{result.filename}: error: {result.error}"), file=sys.stderr)

@@ -46,6 +46,9 @@ class Settings:
     memory_per_file: int = DEFAULT_MEMORY_MB  # megabytes of added address space; 0: no limit
     fixable: tuple[str, ...] = ("ALL",)  # rules whose fixes `check --fix` may apply
     unfixable: tuple[str, ...] = ()
+    # which fixes a check computes: the safe ones (shown `[*]`), or every one (the JSON and
+    # SARIF reports carry them, `--unsafe-fixes` shows them); set from the command line
+    unsafe_fixes: bool = False
 
     def option(self, name: str, default: Any) -> Any:
         return self.options.get(name, default)

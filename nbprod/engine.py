@@ -73,6 +73,8 @@ def check_notebook_data(data: Any, filename: str, settings: Settings) -> FileRes
 
 
 def check_file(path: Path, settings: Settings, display_name: str | None = None) -> FileResult:
+    """The findings of one notebook file, each with its fix where one exists (computed
+    here, in the worker, so that they are parallel and cached with the findings)."""
     name = display_name or str(path)
     try:
         nb = load_notebook(path, name)
@@ -82,4 +84,27 @@ def check_file(path: Path, settings: Settings, display_name: str | None = None) 
         raise
     except Exception as exc:
         return FileResult(name, error=internal_error("the notebook reader", exc))
-    return check_notebook(nb, settings)
+    result = check_notebook(nb, settings)
+    if result.findings and nb.nbformat == 4:  # nbformat 3 cells are not where edits point
+        with_fixes(nb, result, settings)
+    return result
+
+
+def with_fixes(nb: Notebook, result: FileResult, settings: Settings) -> None:
+    """Fill the fixes of ``result``'s findings that ``fixable``/``unfixable`` allow; the
+    unsafe ones only with ``unsafe_fixes``."""
+    from nbprod.fixes.apply import attach  # a fix may need libcst: imported when one does
+    from nbprod.fixes.registry import UNSAFE
+    from nbprod.selection import fixable
+
+    def wanted(finding: Finding) -> bool:
+        unsafe = finding.code in UNSAFE
+        return (settings.unsafe_fixes or not unsafe) and fixable(settings, finding.code)
+
+    try:
+        result.findings = attach(nb, result.findings, wanted)
+    except (MemoryError, SystemError):
+        raise
+    except Exception as exc:  # a bug in a fix is reported like a bug in a rule
+        result.error = internal_error("a fix", exc)
+        result.findings = []

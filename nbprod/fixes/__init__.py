@@ -18,19 +18,19 @@ __all__ = ["Edit", "Fix", "fixable_codes", "with_fixes"]
 
 
 def fixable_codes() -> frozenset[str]:
-    from nbprod.fixes.registry import FIXERS
+    from nbprod.fixes.registry import MODULES
 
-    return frozenset(FIXERS)
+    return frozenset(MODULES)
 
 
 def with_fixes(nb: Notebook, findings: Sequence[Finding]) -> list[Finding]:
     """``findings`` with their ``fix`` filled where a fix exists and leaves every
     edited code cell parsing."""
-    from nbprod.fixes.registry import FIXERS
+    from nbprod.fixes import registry
 
     result = []
     for finding in findings:
-        fixer = FIXERS.get(finding.code)
+        fixer = registry.fixer(finding.code)
         fix = None
         if fixer is not None and 0 <= finding.cell_index < len(nb.cells):
             try:

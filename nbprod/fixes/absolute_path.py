@@ -20,10 +20,9 @@ import libcst as cst
 from libcst.codemod import CodemodContext, SkipFile
 
 from nbprod.findings import Finding
-from nbprod.fixes.codemod import PositionedCodemod
+from nbprod.fixes.codemod import PositionedCodemod, codemod_edits
 from nbprod.fixes.model import Fix
 from nbprod.fixes.parameters import assignment, define
-from nbprod.fixes.text import codemod_edits
 from nbprod.notebook.model import Notebook
 
 NAME = "DATA_DIR"

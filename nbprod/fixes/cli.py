@@ -12,9 +12,7 @@ from typing import Any, TextIO
 
 from nbprod.config import Settings
 from nbprod.engine import FileResult
-from nbprod.fixes import fixable_codes
-from nbprod.fixes.apply import Fixable, Fixed, attach_to_data, fix_file, load
-from nbprod.notebook import NotebookError
+from nbprod.fixes.apply import Fixable, Fixed, fix_file
 from nbprod.runner import Failure, Limits, Task, guarded_map
 from nbprod.selection import fixable
 
@@ -40,22 +38,6 @@ def register(check: argparse.ArgumentParser) -> None:
         action="store_true",
         help="apply fixes and report only what was fixed, not what remains",
     )
-
-
-def attach_fixes(results: Sequence[FileResult], tasks: Sequence[Task]) -> None:
-    """Fill the ``fix`` of each fixable finding (the check itself never computes fixes)."""
-    settings_of = {display: (path, settings) for path, display, settings in tasks}
-    codes = fixable_codes()
-    for result in results:
-        entry = settings_of.get(result.filename)
-        if entry is None or not any(f.code in codes for f in result.findings):
-            continue
-        path, settings = entry
-        try:
-            data = load(path)[2]
-        except (NotebookError, ValueError, RecursionError):
-            continue  # gone or changed since the check: no fix rather than a wrong one
-        attach_to_data(result, data, settings)
 
 
 @dataclass(frozen=True)

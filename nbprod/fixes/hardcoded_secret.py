@@ -15,10 +15,9 @@ import libcst as cst
 from libcst.codemod import CodemodContext
 
 from nbprod.findings import Finding
-from nbprod.fixes.codemod import PositionedCodemod
+from nbprod.fixes.codemod import PositionedCodemod, codemod_edits
 from nbprod.fixes.model import Fix
 from nbprod.fixes.parameters import imports_module
-from nbprod.fixes.text import codemod_edits
 from nbprod.notebook.model import Notebook
 
 _STRINGS = (cst.SimpleString, cst.ConcatenatedString)

@@ -4,43 +4,48 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from importlib import import_module
 
 from nbprod.findings import Finding
-from nbprod.fixes import (
-    absolute_path,
-    clear_outputs,
-    empty_cell,
-    function_not_exported,
-    hardcoded_hyperparameters,
-    hardcoded_secret,
-    silent_failure,
-    unpinned_install,
-    unseeded_randomness,
-)
 from nbprod.fixes.model import Fix
 from nbprod.notebook.model import Notebook
 
-Fixer = Callable[[Notebook, Finding], Fix | None]
+Fixer = Callable[[Notebook, Finding], "Fix | None"]
 
-FIXERS: dict[str, Fixer] = {
-    "NBP503": empty_cell.fix,
-    "NBP107": clear_outputs.fix,
-    "NBP502": clear_outputs.fix,
-    "NBP302": unseeded_randomness.fix,
-    "NBP403": unpinned_install.fix,
-    "NBP406": function_not_exported.fix,
-    "NBP401": silent_failure.fix,
-    "NBP404": hardcoded_secret.fix,
-    "NBP202": absolute_path.fix,
-    "NBP303": hardcoded_hyperparameters.fix,
+# rule code -> the module in nbprod.fixes whose `fix` answers it; imported on first use,
+# since several need libcst (most of a second to import) and a check may need none.
+MODULES: dict[str, str] = {
+    "NBP503": "empty_cell",
+    "NBP107": "clear_outputs",
+    "NBP502": "clear_outputs",
+    "NBP302": "unseeded_randomness",
+    "NBP403": "unpinned_install",
+    "NBP406": "function_not_exported",
+    "NBP401": "silent_failure",
+    "NBP404": "hardcoded_secret",
+    "NBP202": "absolute_path",
+    "NBP303": "hardcoded_hyperparameters",
 }
+
+# Rules whose fixes need a look (the fixes say "unsafe"): a plain check does not compute
+# them, so a text report on many notebooks does not pay for their codemods.
+UNSAFE = frozenset({"NBP202", "NBP303", "NBP401", "NBP404"})
+
+
+def fixer(code: str) -> Fixer | None:
+    """The fix function for rule ``code``, or None when the rule has no fix."""
+    module = MODULES.get(code)
+    if module is None:
+        return None
+    found: Fixer = import_module(f"nbprod.fixes.{module}").fix
+    return found
 
 
 def describe(code: str) -> str | None:
     """What the fix of rule ``code`` does, from its module's first sentence, for
     ``nbprod explain``; None when the rule has no fix."""
-    fixer = FIXERS.get(code)
-    module = sys.modules[fixer.__module__] if fixer is not None else None
+    found = fixer(code)
+    module = sys.modules[found.__module__] if found is not None else None
     if module is None or not module.__doc__:
         return None
     head, _, what = module.__doc__.split("\n\n", 1)[0].partition(": ")

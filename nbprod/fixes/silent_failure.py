@@ -13,9 +13,8 @@ import libcst as cst
 from libcst.codemod import CodemodContext
 
 from nbprod.findings import Finding
-from nbprod.fixes.codemod import PositionedCodemod
+from nbprod.fixes.codemod import PositionedCodemod, codemod_edits
 from nbprod.fixes.model import Fix
-from nbprod.fixes.text import codemod_edits
 from nbprod.notebook.model import Notebook
 
 _QUIET = (cst.Pass, cst.Continue)

@@ -1,4 +1,5 @@
-"""Positions, replacements and parse checks on a cell's source, and codemods as edits."""
+"""Positions, replacements, line differences and parse checks on a cell's source
+(stdlib only: checking without fixing never imports libcst)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,9 @@ import difflib
 import warnings
 from collections.abc import Iterable
 
-import libcst as cst
-from libcst.codemod import Codemod, SkipFile
-
-from nbprod.export import libcst_speedup
 from nbprod.fixes.model import Edit
 from nbprod.notebook.ipython import mask
 from nbprod.notebook.model import Cell
-
-libcst_speedup.install()  # metadata resolution, without re-inspecting visitor classes
 
 
 def offset(source: str, line: int, column: int) -> int:
@@ -71,33 +66,6 @@ def parses(source: str) -> bool:
                 return False
         except (RecursionError, MemoryError):
             return False
-
-
-def codemod_edits(cell: Cell, command: Codemod) -> tuple[Edit, ...] | None:
-    """Run a libcst codemod on a cell; its changes as edits, or None when it changes
-    nothing, skips, or would touch a line holding IPython syntax (kept byte for byte)."""
-    masked = mask(cell.source)
-    if not masked.python:
-        return None
-    try:
-        module = cst.parse_module(masked.text)
-    except (cst.ParserSyntaxError, RecursionError):
-        return None
-    try:
-        new = command.transform_module(module).code
-    except SkipFile:
-        return None
-    if new == masked.text:
-        return None
-    original_lines = cell.source.split("\n")
-    masked_lines = masked.text.split("\n")
-    edits = line_edits(cell, masked.text, new)
-    for edit in edits:
-        assert edit.start is not None and edit.end is not None
-        for number in range(edit.start[0], edit.end[0] + 1):
-            if original_lines[number - 1] != masked_lines[number - 1]:
-                return None
-    return edits
 
 
 def line_edits(cell: Cell, old: str, new: str) -> tuple[Edit, ...]:

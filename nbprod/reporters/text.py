@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from nbprod.engine import FileResult
 from nbprod.findings import Finding, Severity
+from nbprod.fixes.registry import UNSAFE
 from nbprod.reporters import clean
 
 if TYPE_CHECKING:
@@ -52,12 +53,18 @@ def render(
     out.write(summary(results) + "\n")
     findings = [f for r in results for f in r.findings]
     offered = sum(1 for f in findings if _offered(f, unsafe_fixes))
-    hidden = sum(1 for f in findings if f.fix is not None and not _offered(f, unsafe_fixes))
+    # a plain check does not compute unsafe fixes (their codemods are the slow ones): the
+    # findings of rules whose fixes are unsafe may have one
+    hidden = sum(
+        1
+        for f in findings
+        if not _offered(f, unsafe_fixes) and (f.fix is not None or f.code in UNSAFE)
+    )
     if offered:
         out.write(f"[*] {offered} fixable with `nbprod check --fix`.\n")
-    if hidden:
+    if hidden and not unsafe_fixes:
         out.write(
-            f"({hidden} hidden fix{'es' if hidden != 1 else ''} can be enabled with"
+            f"({hidden} more finding{'s' if hidden != 1 else ''} may be fixed with"
             " `--unsafe-fixes`.)\n"
         )
 

@@ -41,7 +41,7 @@ def export(notebook: str, output: str, options: dict[str, Any]) -> dict[str, Any
 def warm_up() -> None:
     """Import what a check needs, so the first request does not pay for it (the fixes
     bring libcst: most of a second, which would count against the check's timeout)."""
-    import nbprod.fixes.registry  # noqa: F401
+    import nbprod.fixes.codemod  # noqa: F401  (libcst, for the fixes that need it)
     from nbprod.rules.registry import all_rules
 
     all_rules()

@@ -44,7 +44,7 @@ def test_findings_with_a_fix_are_marked_and_counted(tmp_path: Path) -> None:
     assert any(" NBP401 [silent-failure] " in line for line in lines)  # unsafe: no [*]
     assert lines[-2:] == [
         "[*] 1 fixable with `nbprod check --fix`.",
-        "(1 hidden fix can be enabled with `--unsafe-fixes`.)",
+        "(1 more finding may be fixed with `--unsafe-fixes`.)",
     ]
     assert result.returncode == 1
 

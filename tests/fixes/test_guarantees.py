@@ -16,11 +16,10 @@ import pytest
 from nbprod.config import Settings
 from nbprod.engine import check_file, check_notebook
 from nbprod.findings import Finding
-from nbprod.fixes import with_fixes
+from nbprod.fixes import registry, with_fixes
 from nbprod.fixes.apply import ChangedError, apply_fixes, fix_file, replace_unchanged
 from nbprod.fixes.jsonfile import write_like
 from nbprod.fixes.model import Edit, Fix
-from nbprod.fixes.registry import FIXERS
 from nbprod.fixes.text import parses
 from nbprod.notebook import notebook_from_data
 from nbprod.notebook.model import Notebook
@@ -40,7 +39,7 @@ def _breaking(nb: Notebook, finding: Finding) -> Fix:
 def test_a_fix_that_would_leave_a_cell_unparsable_is_dropped(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setitem(FIXERS, "NBP406", _breaking)
+    monkeypatch.setattr(registry, "fixer", lambda code: _breaking if code == "NBP406" else None)
     data = notebook(cell("def f():\n    pass"))
     result, applied = fix(data, select=("NBP406",))
     assert not applied and sources(data) == ["def f():\n    pass"]
