@@ -77,6 +77,7 @@ class _Planner:
         self.taken: set[str] = set()
         self.refused: set[int] = set()
         self.types = TypeInference(self.infos, self.ns.aliases, self.taken)
+        self.valueless: set[str] = set()  # copied functions that return no value
 
     def refuse(self, info: CellInfo | None, exc: ExportRefused) -> None:
         self.plan.refusals.append(Refusal(exc.reason, info.cell if info else None, exc.line))
@@ -230,6 +231,8 @@ class _Planner:
                 self.ns.owners[name] = module
             for index in parts[info.position].hoisted:
                 stmt = info.parsed.module.body[index]
+                if isinstance(stmt, cst.FunctionDef) and not _returns_a_value(stmt):
+                    self.valueless.add(stmt.name.value)
                 if isinstance(stmt, cst.ClassDef):
                     self.types.classes.add(stmt.name.value)
                 elif isinstance(stmt, cst.FunctionDef) and stmt.returns is not None:
@@ -255,6 +258,8 @@ class _Planner:
             if use.bound_by or use.name in self.ns.owners or use.name in self.ns.aliases:
                 continue
             if use.name in self.ns.config:
+                if use.deferred and self._as_argument(info.parsed.module.body[use.statement], use):
+                    continue  # callers pass config.NAME
                 raise ExportRefused(
                     f"'{owner}' reads the parameter '{use.name}' as a global; pass it as an argument",
                     use.line,
@@ -307,7 +312,7 @@ class _Planner:
         callers pass (:class:`PassArguments`). A read in the body always can: a call site
         sees the value the body would have read. A default only when the name is bound
         once in the notebook: the value kept at definition is then the value at any call."""
-        if not isinstance(stmt, cst.FunctionDef) or use.name in self.ns.config:
+        if not isinstance(stmt, cst.FunctionDef):
             return False
         if _in_header(stmt, use.node):
             param = _defaulted(stmt, use.node)
@@ -532,7 +537,7 @@ class _Planner:
             returns,
             docstring=docstring or f"Code of cell {info.cell.number}.",
             params=[*params, *hyper],
-            result=True,
+            result=not _calls_last(lifted, self.valueless),
             defaults=hyper,
         ).transform_module(lifted)
         if any(n in self.ns.config for n in free):
@@ -725,6 +730,43 @@ def _annotate_defaults(module: cst.Module) -> cst.Module:
         if types:
             module = Annotate(CodemodContext(), stmt.name.value, types).transform_module(module)
     return module
+
+
+def _returns_a_value(function: cst.FunctionDef) -> bool:
+    """Whether a def has a ``return <value>`` or ``yield`` of its own (not a nested def's)."""
+    finder = _ValueFinder()
+    function.body.visit(finder)
+    return finder.found
+
+
+class _ValueFinder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.found = False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self.found = self.found or node.value is not None
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        self.found = True
+
+
+def _calls_last(module: cst.Module, functions: set[str]) -> bool:
+    """Whether the module's last statement is a bare call of one of ``functions``."""
+    last = module.body[-1] if module.body else None
+    if not isinstance(last, cst.SimpleStatementLine) or not isinstance(last.body[0], cst.Expr):
+        return False
+    value = last.body[0].value
+    return (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Name)
+        and value.func.value in functions
+    )
 
 
 def _returns_nothing(tree: cst.Module) -> bool:

@@ -251,8 +251,8 @@ def test_regression_tests_from_recorded_results() -> None:
             "cell 2, line 3: 'F' reads 'rate', which cell 1 computes at run time",
         ),
         (
-            [cell("SEED = 1", ["parameters"]), cell("def f():\n    return SEED", ["export"])],
-            "cell 2, line 2: 'f' reads the parameter 'SEED' as a global",
+            [cell("SEED = 1", ["parameters"]), cell("def f(x=SEED):\n    return x", ["export"])],
+            "cell 2, line 1: 'f' reads the parameter 'SEED' as a global",
         ),
         (
             [
@@ -677,3 +677,17 @@ def test_copied_defs_are_annotated_where_a_default_says_the_type() -> None:
     assert 'label: str = "x"' in code and "verbose: bool = False" in code and "n=None" in code
     assert "factor: str = 0.9" in code  # the user's annotation stays
     assert "def smooth_all(points, factor=0.9):" in code  # mypy would ask what `out` holds
+
+
+def test_a_def_reading_a_parameter_takes_it_and_lifted_callers_pass_the_config() -> None:
+    p = plan(
+        cell("NUM_EPOCHS = 3", ["parameters"]),
+        cell(
+            "def train(model):\n    for _ in range(NUM_EPOCHS):\n        model.step()", ["export"]
+        ),
+        cell("train(make())", ["export:core:run"]),
+    )
+    code = module_code(p)
+    assert "def train(model, *, NUM_EPOCHS):" in code
+    assert "train(make(), NUM_EPOCHS=config.NUM_EPOCHS)" in code
+    assert "def run(make: Any, config: Config = Config()) -> None:" in code  # train: no value

@@ -53,3 +53,12 @@ class PassArgumentsTest(CodemodTest):
         after = "def fit(m, *, train_data):\n    return build(m, train_data=train_data)\n"
         implicit = {**IMPLICIT, "fit": {"train_data": "train_data"}}
         self.assertCodemod(before, after, implicit=implicit, positional=POSITIONAL)
+
+    def test_a_run_time_default_after_a_literal_default_is_a_problem(self) -> None:
+        code = "def step(model, epochs=5, device=device):\n    return model\n"
+        transform = PassArguments(CodemodContext(), IMPLICIT, POSITIONAL)
+        assert transform.transform_module(cst.parse_module(code)).code == code
+        assert transform.problems == [
+            "'step': parameter 'device' has a default computed at run time and follows a "
+            "parameter with a default"
+        ]

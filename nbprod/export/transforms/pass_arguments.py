@@ -84,11 +84,12 @@ class PassArguments(CellTransform):
         keep_default = False
         for index, param in enumerate(positional):
             if param.name.value in wanted:
-                if keep_default:
+                if keep_default:  # without its default it would follow one: left as is
                     self.problems.append(
                         f"'{node.name.value}': parameter '{param.name.value}' has a default "
                         "computed at run time and follows a parameter with a default"
                     )
+                    continue
                 positional[index] = param.with_changes(
                     default=None, equal=cst.MaybeSentinel.DEFAULT
                 )
