@@ -16,7 +16,8 @@ class UnexecutedCell(Rule):
     Flags a code cell that was never run although cells below it were. Cells that are
     optional by nature are left alone: installing packages, logging in or mounting a
     drive, uploading a file, launching a demo UI, and any cell under a markdown cell that
-    calls it optional or an alternative ("Option 2: ..."). So are cells that stored an
+    calls it optional or an alternative ("Option 2: ..."), and a `parameters` cell of
+    assignments (papermill injects its values; `--fix` may add one). So are cells that stored an
     output (they ran; the count was cleared) and cells that only display something
     (`df.head()`, `print(x)`).
 
@@ -86,6 +87,12 @@ class UnexecutedCell(Rule):
             code_cell("df.head()", count=None),
             code_cell("c = 3", count=2),
         ],
+        # a parameters cell of assignments (papermill injects its values)
+        [
+            code_cell("import numpy as np", count=1),
+            code_cell("SEED = 42\nDATA_DIR = 'data'", count=None, tags=["parameters"]),
+            code_cell("rng = np.random.default_rng(SEED)", count=2),
+        ],
     ]
     invalid = [
         Invalid(
@@ -139,9 +146,20 @@ _OPTIONAL_NOTE = re.compile(
 )
 
 
+def _assignments_only(facts: CellFacts) -> bool:
+    """Assignments and imports only (`SEED = 42`, `DATA_DIR = os.getenv(...)`)."""
+    return facts.tree is not None and all(
+        isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.Import, ast.ImportFrom))
+        for stmt in facts.tree.body
+    )
+
+
 def _optional(nb: AnalyzedNotebook, facts: CellFacts) -> bool:
-    """An install, login, upload or demo-launch cell, or one its note calls optional (the
-    markdown cell above, or the comment lines the cell starts with)."""
+    """An install, login, upload or demo-launch cell, one its note calls optional (the
+    markdown cell above, or the comment lines the cell starts with), or a `parameters`
+    cell of assignments (papermill injects its values; a fix may have just added it)."""
+    if "parameters" in facts.cell.tags and _assignments_only(facts):
+        return True
     above = nb.notebook.cells[facts.cell.index - 1] if facts.cell.index > 0 else None
     if above is not None and above.kind == "markdown" and _OPTIONAL_NOTE.search(above.source):
         return True
