@@ -134,30 +134,44 @@ class OutOfOrderExecution(Rule):
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
         no_state = {id(f.cell) for f in nb.cells if stateless(f)}
         executed = [c for c in nb.executed if id(c) not in no_state]
-        names = {id(f.cell): _names(f) for f in nb.cells}
+        facts_of = {id(f.cell): f for f in nb.cells}
+        names: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
+
+        def names_of(c: Cell) -> tuple[frozenset[str], frozenset[str]]:
+            found = names.get(id(c))
+            if found is None:
+                found = names[id(c)] = _names(facts_of[id(c)])
+            return found
+
         keep = _longest_non_decreasing(executed)
         for position, cell in enumerate(executed):
             if position in keep:
                 continue
             count = cell.execution_count or 0
-            reads, binds = names[id(cell)]
-            # the cells whose order against this one is wrong, and which share state with it
-            above = [
-                c
-                for c in reversed(executed[:position])
-                if (c.execution_count or 0) > count and _shared(names[id(c)], reads, binds)
-            ]
-            below = [
-                c
-                for c in executed[position + 1 :]
-                if (c.execution_count or 0) < count and _shared(names[id(c)], reads, binds)
-            ]
-            if above:
-                other = above[0]
-                detail = f"it ran as [{count}] after cell {other.number} ran as [{other.execution_count}]"
-            elif below:
-                other = below[0]
-                detail = f"it ran as [{count}], after cell {other.number} below it ([{other.execution_count}])"
+            reads, binds = names_of(cell)
+            # the first cell whose order against this one is wrong and that shares state
+            above = next(
+                (
+                    c
+                    for c in reversed(executed[:position])
+                    if (c.execution_count or 0) > count and _shared(names_of(c), reads, binds)
+                ),
+                None,
+            )
+            below = None
+            if above is None:
+                below = next(
+                    (
+                        c
+                        for c in executed[position + 1 :]
+                        if (c.execution_count or 0) < count and _shared(names_of(c), reads, binds)
+                    ),
+                    None,
+                )
+            if above is not None:
+                detail = f"it ran as [{count}] after cell {above.number} ran as [{above.execution_count}]"
+            elif below is not None:
+                detail = f"it ran as [{count}], after cell {below.number} below it ([{below.execution_count}])"
             else:
                 continue  # out of order only against cells it shares no names with
             yield self.finding(nb, cell, f"cell executed out of order: {detail}")

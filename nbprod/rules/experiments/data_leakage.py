@@ -35,7 +35,23 @@ _STATISTIC_FUNCTIONS = frozenset(
     {"pandas.qcut", "numpy.mean", "numpy.median", "numpy.std", "numpy.var", "numpy.percentile",
      "numpy.quantile", "numpy.nanmean", "numpy.nanmedian", "numpy.nanstd"}
 )  # fmt: skip
+_STATISTIC_NAMES = _STATISTIC_METHODS | {q.rpartition(".")[2] for q in _STATISTIC_FUNCTIONS}
 _RESAMPLE = ("fit_resample", "fit_sample")
+
+
+class _LazyFunctions:
+    """The notebook functions that split or fit (see `_functions`), found on first use:
+    most notebooks call none of their functions on data."""
+
+    def __init__(self, nb: AnalyzedNotebook) -> None:
+        self.nb = nb
+        self._found: _Functions | None = None
+
+    @property
+    def found(self) -> _Functions:
+        if self._found is None:
+            self._found = _functions(self.nb)
+        return self._found
 
 
 @dataclass
@@ -314,24 +330,28 @@ class DataLeakage(Rule):
         fitted: dict[str, _Fit] = {}  # preprocessors fitted on unsplit data
         resamplers: dict[str, str] = {}  # name -> imbalanced-learn class it holds
         mixed: dict[str, Split] = {}  # names joining both sides of a split (`pd.concat`)
-        functions = _functions(nb)
+        functions = _LazyFunctions(nb)
+        # multi-test leakage needs a held-out part named as the test set
+        tested = any("test" in n.lower() for split in ml.splits for n in split.held_out)
         reported: set[object] = set()
         for step, roles in ml.walk_roles():
             leaky: dict[int, _Fit] = {}  # calls in this step whose result carries a leak
-            filters = _in_row_filters(step)
+            filters: set[int] | None = None  # walked only when a statistic is found
             for call in ml.step_calls(step):
                 finding = self._fit(nb, step, call, roles, leaky, fitted, mixed)
                 if finding is not None:
                     yield finding
                 self._resample(ml, step, call, roles, leaky, resamplers)
-                if id(call) not in filters:
-                    self._statistic(ml, step, call, roles, leaky)
+                if _may_be_statistic(call):
+                    filters = filters if filters is not None else _in_row_filters(step)
+                    if id(call) not in filters:
+                        self._statistic(ml, step, call, roles, leaky)
                 self._function_fit(ml, step, call, roles, leaky, functions)
             for call in ml.step_calls(step):
                 origin = _transformed(call, leaky, fitted)
                 if origin is not None:
                     leaky[id(call)] = origin
-            chosen = _chosen_on_test(ml, step, roles)
+            chosen = _chosen_on_test(ml, step, roles) if tested else None
             if chosen is not None:
                 call, name = chosen
                 yield self.at_node(
@@ -499,15 +519,18 @@ class DataLeakage(Rule):
         call: ast.Call,
         roles: dict[str, tuple[Role, Split]],
         leaky: dict[int, _Fit],
-        functions: _Functions,
+        functions: _LazyFunctions,
     ) -> None:
         """`X = prepare(df)` where `prepare` fits a preprocessor on its argument."""
-        if not isinstance(call.func, ast.Name) or call.func.id not in functions.fits:
+        if not isinstance(call.func, ast.Name) or call.func.id not in ml.nb.definitions:
+            return
+        fits = functions.found.fits
+        if call.func.id not in fits:
             return
         data = _data_arguments(call)
         if not data or any(n in roles for n in ml.reads(data)):
             return
-        label = f"{call.func.id}()` fits `{functions.fits[call.func.id]}"
+        label = f"{call.func.id}()` fits `{fits[call.func.id]}"
         leaky[id(call)] = _Fit(step.facts, call, label, _short(data[0]))
 
     @staticmethod
@@ -719,14 +742,28 @@ def _preprocessor(ml: MLFacts, value: ast.expr) -> str | None:
     return qualified.rpartition(".")[2]
 
 
-def _function_splits(ml: MLFacts, step: Step, functions: _Functions) -> Iterator[Split]:
+def _function_splits(ml: MLFacts, step: Step, functions: _LazyFunctions) -> Iterator[Split]:
     """Calls of notebook functions that split what they are given, as splits."""
     for call in ml.step_calls(step):
-        if not isinstance(call.func, ast.Name) or call.func.id not in functions.splits:
+        if not isinstance(call.func, ast.Name) or call.func.id not in ml.nb.definitions:
             continue
-        data = [call.args[i] for i in functions.splits[call.func.id] if i < len(call.args)]
+        splits = functions.found.splits
+        if call.func.id not in splits:
+            continue
+        data = [call.args[i] for i in splits[call.func.id] if i < len(call.args)]
         order = ml.order(step.facts, call)
         yield Split(step.facts, call, order, f"{call.func.id}()", (), (), tuple(ml.reads(data)))
+
+
+def _may_be_statistic(call: ast.Call) -> bool:
+    """A cheap first look: the callee's last name is a statistic's."""
+    func = call.func
+    name = (
+        func.attr
+        if isinstance(func, ast.Attribute)
+        else func.id if isinstance(func, ast.Name) else ""
+    )
+    return name in _STATISTIC_NAMES
 
 
 def _in_row_filters(step: Step) -> set[int]:
