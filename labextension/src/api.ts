@@ -25,9 +25,44 @@ export interface Finding {
   column: number;
   end_line: number;
   end_column: number;
-  fix: unknown;
+  /** Edits that fix the finding (`check --fix` applies the safe ones); null: no fix. */
+  fix: Fix | null;
   /** Missing from servers older than this field: read it with `scopeOf`. */
   scope?: Scope;
+}
+
+/** A place in a cell's source: 1-based line and column, columns in code points. */
+export interface IPosition {
+  line: number;
+  column: number;
+}
+
+/** What every edit names: the cell as it was checked (for `insert_cell`, the new cell's id and index). */
+interface IEditBase {
+  cell_index: number;
+  /** null: the notebook's cells have no ids. */
+  cell_id: string | null;
+}
+
+/** One change of a fix (`nbprod/schemas/report.schema.json`, `$defs/edit`). */
+export type FixEdit =
+  | (IEditBase & { kind: 'replace'; start: IPosition; /** exclusive */ end: IPosition; replacement: string })
+  | (IEditBase & { kind: 'delete_cell' | 'clear_outputs' })
+  | (IEditBase & { kind: 'add_tag'; tag: string })
+  | (IEditBase & {
+      kind: 'insert_cell';
+      /** a code cell, placed before the cell now at `cell_index` */ source: string;
+      tags: string[];
+    });
+
+/** A finding's fix: apply all of its edits or none. */
+export interface Fix {
+  message: string;
+  /** `unsafe`: it needs a look (`--unsafe-fixes` on the command line). */
+  applicability: 'safe' | 'unsafe';
+  edits: FixEdit[];
+  /** Fixes sharing a key are never applied together: one, a re-check, then the next. */
+  isolation?: string[];
 }
 
 /** A finding's scope; servers that predate the field only report cell findings. */

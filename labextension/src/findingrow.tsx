@@ -1,6 +1,6 @@
 /**
  * One finding in the sidebar, from a check or from a fresh-kernel run: click to jump to
- * its cell, the info button for why the rule matters.
+ * its cell, Fix when the server sent a fix, the info button for why the rule matters.
  */
 import { infoIcon } from '@jupyterlab/ui-components';
 import React from 'react';
@@ -8,10 +8,12 @@ import React from 'react';
 import { parseRuleDocs, type Finding, type RuleInfo } from './api';
 import type { IEntry } from './model';
 
-/** What a row can do: the plugin's jump to a cell. */
+/** What a row can do: the plugin's jump to a cell and its fix. */
 export interface IRowActions {
   /** Activate the finding's cell, scroll to it and put the cursor at its line. */
   reveal(finding: Finding): void;
+  /** Apply the finding's fix to the open notebook (an unsafe one after asking). */
+  fix(finding: Finding): void;
 }
 
 /**
@@ -74,6 +76,20 @@ export const FindingRow = React.memo(function FindingRow({
             <InlineCode text={finding.message} />
           </div>
         </div>
+        {finding.fix && !live && (
+          <button
+            className="nbprod-fix-button"
+            data-applicability={finding.fix.applicability}
+            title={
+              finding.fix.applicability === 'safe'
+                ? `Fix: ${finding.fix.message}`
+                : `Unsafe fix, review the change: ${finding.fix.message}`
+            }
+            onClick={() => controls.fix(finding)}
+          >
+            {finding.fix.applicability === 'safe' ? 'Fix' : 'Fix (unsafe)'}
+          </button>
+        )}
         <button
           className="nbprod-info-button"
           aria-expanded={open}

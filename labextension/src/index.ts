@@ -15,6 +15,8 @@ import React from 'react';
 import { ApiError, ExportReport, ExportRequest, Finding, NbprodClient } from './api';
 import { CellMarks } from './cellmarks';
 import { ChecklistModel, DEFAULT_SETTINGS, ISettings } from './model';
+import { notebookEdits } from './notebookedits';
+import { InlineCode } from './findingrow';
 import { NotebookWatcher } from './notebooks';
 import { ChecklistPanel, ChecklistStatus, ExportSummary } from './panel';
 import { RerunModel } from './rerun';
@@ -28,6 +30,7 @@ export namespace CommandIDs {
   export const open = 'nbprod:open-checklist';
   export const rerun = 'nbprod:rerun';
   export const cancelRerun = 'nbprod:cancel-rerun';
+  export const fixAllSafe = 'nbprod:fix-all-safe';
 }
 
 const EXPORT_TAG = 'export';
@@ -165,12 +168,39 @@ const plugin: JupyterFrontEndPlugin<void> = {
           void reveal(app, panel, finding);
         }
       },
+      fix: finding => void fix(finding),
+      fixAllSafe: () => void commands.execute(CommandIDs.fixAllSafe),
       check: () => void model.check(),
       rerun: () => void commands.execute(CommandIDs.rerun),
       cancelRerun: () => void commands.execute(CommandIDs.cancelRerun)
     });
     app.shell.add(sidebar, 'right', { rank: 600 });
     const openSidebar = (): void => app.shell.activateById(sidebar.id);
+
+    // A fix edits the open notebook (one undo step), never the file; an unsafe one asks first.
+    const fix = async (finding: Finding): Promise<void> => {
+      const panel = tracker.currentWidget;
+      const handle = panel ? watcher.handleFor(panel) : undefined;
+      if (!panel || !handle || !finding.fix) {
+        return;
+      }
+      if (finding.fix.applicability === 'unsafe') {
+        const answer = await showDialog({
+          title: `Apply an unsafe fix for ${finding.code}?`,
+          body: React.createElement(InlineCode, {
+            text: `${finding.fix.message}. This changes what the code does: review the change before saving (Ctrl+Z in the notebook undoes it).`
+          }),
+          buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Apply fix' })]
+        });
+        if (!answer.button.accept || panel.isDisposed) {
+          return;
+        }
+      }
+      const edits = notebookEdits(panel);
+      if (edits) {
+        model.fix(handle, [finding], edits);
+      }
+    };
 
     if (settingRegistry) {
       settingRegistry
@@ -231,6 +261,23 @@ const plugin: JupyterFrontEndPlugin<void> = {
     };
     tracker.forEach(cancelOnClose);
     tracker.widgetAdded.connect((_, panel) => cancelOnClose(panel));
+
+    commands.addCommand(CommandIDs.fixAllSafe, {
+      label: 'Fix all safe findings',
+      caption: 'Apply every safe fix to the notebook (undo with Ctrl+Z in the notebook)',
+      isEnabled: () => {
+        const handle = activeHandle();
+        return handle !== undefined && (model.view(handle)?.safeFixes ?? 0) > 0;
+      },
+      execute: () => {
+        const panel = tracker.currentWidget;
+        const handle = activeHandle();
+        const edits = panel ? notebookEdits(panel) : null;
+        if (handle && edits) {
+          model.fixAllSafe(handle, edits);
+        }
+      }
+    });
 
     commands.addCommand(CommandIDs.open, {
       label: 'Show production checklist',
@@ -300,6 +347,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         CommandIDs.check,
         CommandIDs.rerun,
         CommandIDs.cancelRerun,
+        CommandIDs.fixAllSafe,
         CommandIDs.tagExport,
         CommandIDs.exportPackage,
         CommandIDs.open

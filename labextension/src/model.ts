@@ -22,10 +22,12 @@ import {
   type ExportReport,
   type ExportRequest,
   type Finding,
+  type Fix,
   type INbprodApi,
   type RuleInfo,
   type Severity
 } from './api';
+import { applyFixes, compatible, type IFixTarget } from './fixes';
 import { HiddenStateTracker, ILiveCell, ISessionSummary, ScanCache } from './hiddenstate';
 
 /** Checklist areas in the order the panel shows them (titles as the CLI names them). */
@@ -230,6 +232,12 @@ export interface IEntryGroup {
   collapsed: boolean;
 }
 
+/** What the last Fix did: applied, or refused and why. */
+export interface IFixNote {
+  applied: boolean;
+  text: string;
+}
+
 export interface INotebookView {
   path: string;
   status: CheckStatus;
@@ -249,6 +257,9 @@ export interface INotebookView {
   bySeverity: Readonly<Record<Severity, number>>;
   severities: Readonly<Record<Severity, boolean>>;
   session: ISessionSummary;
+  /** Findings (after the ignore setting) with a safe fix: what "Fix all safe" applies. */
+  safeFixes: number;
+  fixNote: IFixNote | null;
   /** Bumps on every change of this view: UI tests and the benchmark wait on it. */
   revision: number;
 }
@@ -257,6 +268,8 @@ export interface INotebookView {
 interface IDerived {
   key: string;
   visible: Finding[];
+  /** Visible findings with a safe fix, in notebook order. */
+  safeFixable: Finding[];
   byCell: Map<string, Finding[]>;
   groups: IEntryGroup[];
   total: number;
@@ -280,6 +293,14 @@ class NotebookState implements IDisposable {
   cellsVersion = 0;
   /** Every cell id seen since the content loaded: a cell not among them is new. */
   known = new Set<string>();
+  /** Bumps on every content change; a fix applies only to content as it was checked. */
+  contentVersion = 0;
+  /** The content version and cell ids the report is of. */
+  checkedVersion = -1;
+  checkedIds: string[] = [];
+  fixNote: IFixNote | null = null;
+  /** A fix is being applied: its own edits do not clear the note. */
+  applying = false;
   /** Cells created in this session, never run, not yet left. */
   fresh = new Set<string>();
   activeCell: string | null = null;
@@ -461,9 +482,16 @@ export class ChecklistModel implements IDisposable {
     if (!state.ready) {
       return; // the content is being loaded: contentReady checks it
     }
+    state.contentVersion++;
+    const noted = state.fixNote !== null && !state.applying;
+    if (noted) {
+      state.fixNote = null; // the user edits on: the note was about what came before
+    }
     state.debouncer.schedule();
     if (this._settings.autoCheck && state.status !== 'scheduled') {
       state.status = 'scheduled'; // once per burst of edits
+      this._emit(state);
+    } else if (noted) {
       this._emit(state);
     }
   }
@@ -576,8 +604,54 @@ export class ChecklistModel implements IDisposable {
       bySeverity: derived.bySeverity,
       severities,
       session: state.session,
+      safeFixes: derived.safeFixable.length,
+      fixNote: state.fixNote,
       revision: state.revision
     };
+  }
+
+  /**
+   * Apply the findings' fixes to the notebook (`target`, its model) as one undoable step,
+   * if the notebook is still as checked; the re-check follows from the edit. The panel
+   * says what was fixed or why not. Whether an unsafe fix should be applied is the caller's
+   * question to the user.
+   */
+  fix(handle: INotebookHandle, findings: readonly Finding[], target: IFixTarget): boolean {
+    const state = this._state(handle);
+    const fixable = findings.filter((f): f is Finding & { fix: Fix } => f.fix !== null);
+    const chosen = compatible(fixable.map(f => f.fix));
+    let refused: string | null = 'nothing to fix';
+    if (state.report === null || state.checkedVersion !== state.contentVersion) {
+      refused = 'the notebook changed since it was checked; fix it again once the check is up to date';
+    } else if (chosen.length > 0) {
+      state.applying = true;
+      try {
+        refused = applyFixes(target, chosen, state.checkedIds);
+      } finally {
+        state.applying = false;
+      }
+    }
+    const codes = [...new Set(fixable.filter(f => chosen.includes(f.fix)).map(f => f.code))].join(', ');
+    const rest = fixable.length - chosen.length;
+    state.fixNote =
+      refused !== null
+        ? { applied: false, text: `Not fixed: ${refused}.` }
+        : {
+            applied: true,
+            text:
+              (chosen.length === 1
+                ? `Fixed ${codes}: ${chosen[0].message}.`
+                : `Fixed ${chosen.length} findings (${codes}).`) +
+              (rest > 0 ? ` ${rest} more to fix after the re-check.` : '') +
+              ' Ctrl+Z in the notebook undoes it.'
+          };
+    this._emit(state);
+    return refused === null;
+  }
+
+  /** Apply every safe fix that fits with the others ("Fix all safe"); the rest after the re-check. */
+  fixAllSafe(handle: INotebookHandle, target: IFixTarget): boolean {
+    return this.fix(handle, this._derive(this._state(handle)).safeFixable, target);
   }
 
   dispose(): void {
@@ -623,12 +697,16 @@ export class ChecklistModel implements IDisposable {
     state.status = 'checking';
     this._emit(state);
     const { handle } = state;
+    const version = state.contentVersion;
+    const ids = handle.cellIds();
     try {
       const report = await this._client.check(handle.path, handle.toJSONBytes(), controller.signal);
       if (state.isDisposed || generation !== state.generation) {
         return;
       }
       state.report = report;
+      state.checkedVersion = version;
+      state.checkedIds = ids;
       state.error = null;
       state.status = 'done';
     } catch (error) {
@@ -679,6 +757,7 @@ export class ChecklistModel implements IDisposable {
     const cellOf = (f: Finding): string | undefined => (f.cell_id !== null ? f.cell_id : ids[f.cell_index]);
 
     const visible: Finding[] = [];
+    const safeFixable: Finding[] = [];
     const byCell = new Map<string, Finding[]>();
     const entries = new Map<string, IEntry>();
     const grouped = new Map<string, IEntry[]>();
@@ -703,6 +782,9 @@ export class ChecklistModel implements IDisposable {
         list ? list.push(finding) : byCell.set(id, [finding]);
       }
       visible.push(finding);
+      if (finding.fix?.applicability === 'safe') {
+        safeFixable.push(finding);
+      }
       bySeverity[finding.severity] = (bySeverity[finding.severity] ?? 0) + 1;
       const group = notebookScope ? NOTEBOOK_GROUP : finding.area;
       counts.set(group, (counts.get(group) ?? 0) + 1);
@@ -767,6 +849,7 @@ export class ChecklistModel implements IDisposable {
     state.derived = {
       key,
       visible,
+      safeFixable,
       byCell: previousByCell && sameByCell(previousByCell, byCell) ? previousByCell : byCell,
       groups,
       total: visible.length,
@@ -798,7 +881,8 @@ function sameFinding(a: Finding, b: Finding): boolean {
       a.end_column === b.end_column &&
       a.cell_index === b.cell_index &&
       scopeOf(a) === scopeOf(b) &&
-      findingKey(a) === findingKey(b))
+      findingKey(a) === findingKey(b) &&
+      (a.fix === b.fix || JSON.stringify(a.fix) === JSON.stringify(b.fix)))
   );
 }
 

@@ -5,7 +5,7 @@ import { caretDownIcon, caretRightIcon, LabIcon, ReactWidget, refreshIcon, UseSi
 import React from 'react';
 
 import type { ExportReport, RuleInfo, Severity } from './api';
-import { FindingRow } from './findingrow';
+import { FindingRow, InlineCode } from './findingrow';
 import { ChecklistModel, GroupId, IEntryGroup, INotebookHandle, INotebookView, SEVERITIES } from './model';
 import type { RerunModel } from './rerun';
 import { RerunSection, type IRerunActions } from './rerunview';
@@ -21,6 +21,8 @@ export const checklistIcon = new LabIcon({ name: 'nbprod:checklist', svgstr: ICO
 
 export interface IPanelActions extends IRerunActions {
   check(): void;
+  /** Apply every safe fix of the active notebook. */
+  fixAllSafe(): void;
 }
 
 export class ChecklistPanel extends ReactWidget {
@@ -39,6 +41,8 @@ export class ChecklistPanel extends ReactWidget {
     this.title.caption = 'Production checklist';
     this._controls = {
       reveal: finding => actions.reveal(finding),
+      fix: finding => actions.fix(finding),
+      fixAllSafe: () => actions.fixAllSafe(),
       check: () => actions.check(),
       rerun: () => actions.rerun(),
       cancelRerun: () => actions.cancelRerun(),
@@ -178,6 +182,20 @@ function NotebookChecklist({
             </div>
             <SeverityFilter view={view} controls={controls} />
           </div>
+          {view.safeFixes > 0 && (
+            <button
+              className="nbprod-fix-all"
+              title="Apply every safe fix to the notebook (undo with Ctrl+Z in the notebook)"
+              onClick={() => controls.fixAllSafe()}
+            >
+              Fix all safe ({view.safeFixes})
+            </button>
+          )}
+          {view.fixNote !== null && (
+            <div className={`nbprod-fix-note${view.fixNote.applied ? '' : ' nbprod-error'}`} role="status">
+              <InlineCode text={view.fixNote.text} />
+            </div>
+          )}
           {view.error !== null && <div className="nbprod-error">Could not check: {view.error}</div>}
           {view.fileErrors.map(message => (
             <div className="nbprod-error" key={message}>

@@ -1,4 +1,5 @@
-import type { CheckReport, ExportReport, Finding, INbprodApi, RuleInfo } from '../api';
+import type { CheckReport, ExportReport, Finding, Fix, INbprodApi, RuleInfo } from '../api';
+import type { IFixTarget } from '../fixes';
 import type { ILiveCell } from '../hiddenstate';
 import schema from '../../schema/plugin.json';
 import { parseRuleDocs } from '../api';
@@ -746,5 +747,128 @@ describe('settings', () => {
       expect(properties[key].default).toEqual(value);
     }
     expect(DEFAULT_SETTINGS.debounceMs).toBeLessThanOrEqual(300);
+  });
+});
+
+describe('fixes', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  /** The notebook's cells as a fix edits them; like JupyterLab, an edit signals a content change at once. */
+  function editable(model: ChecklistModel, nb: FakeNotebook): IFixTarget & { transactions: number } {
+    return {
+      transactions: 0,
+      cells: () => nb.cellList.map(({ id, source }) => ({ id, source })),
+      transact(changes) {
+        this.transactions++;
+        changes();
+        model.contentChanged(nb);
+      },
+      replace: (index, from, to, text) => {
+        const cell = nb.cellList[index];
+        nb.cellList[index] = { ...cell, source: cell.source.slice(0, from) + text + cell.source.slice(to) };
+      },
+      deleteCell: index => void nb.cellList.splice(index, 1),
+      insertCell: (index, source, _tags, id) =>
+        void nb.cellList.splice(index, 0, { id: id ?? 'new', source, kind: 'code' }),
+      clearOutputs: () => undefined,
+      addTag: () => undefined
+    };
+  }
+
+  const empty = (cell: number, applicability: Fix['applicability'] = 'safe'): Partial<Finding> => ({
+    code: 'NBP503',
+    name: 'empty-cell',
+    cell_index: cell,
+    cell_id: `c${cell}`,
+    fix: {
+      message: 'delete the empty cell',
+      applicability,
+      edits: [{ kind: 'delete_cell', cell_index: cell, cell_id: `c${cell}` }]
+    }
+  });
+
+  async function checked(findings: Finding[]) {
+    const client = new FakeClient();
+    const model = new ChecklistModel(client, { debounceMs: 100 });
+    const nb = new FakeNotebook('p', 'nb.ipynb', [
+      { id: 'c0', source: 'x = 1', kind: 'code' },
+      { id: 'c1', source: '', kind: 'code' },
+      { id: 'c2', source: '', kind: 'code' }
+    ]);
+    model.setActive(nb);
+    client.calls[0].resolve(report(findings));
+    await settle();
+    return { client, model, nb, target: editable(model, nb) };
+  }
+
+  it('applies a fix as one step, says what it did, and re-checks after the edit', async () => {
+    const { client, model, nb, target } = await checked([finding(empty(1))]);
+    const [entry] = model.view()!.groups.flatMap(g => g.entries);
+    expect(model.fix(nb, [entry.finding], target)).toBe(true);
+    expect(nb.cellIds()).toEqual(['c0', 'c2']);
+    expect(target.transactions).toBe(1);
+    expect(model.view()!.fixNote).toEqual({
+      applied: true,
+      text: 'Fixed NBP503: delete the empty cell. Ctrl+Z in the notebook undoes it.'
+    });
+    jest.advanceTimersByTime(100);
+    expect(client.calls).toHaveLength(2); // the re-check of the fixed notebook
+    expect(model.view()!.fixNote).not.toBeNull(); // the fix's own edit keeps the note
+  });
+
+  it('refuses a fix computed on content that changed since, until the re-check', async () => {
+    const { client, model, nb, target } = await checked([finding(empty(1))]);
+    const stale = model.findings(nb)[0];
+    model.contentChanged(nb); // the user typed
+    expect(model.fix(nb, [stale], target)).toBe(false);
+    expect(nb.cellIds()).toEqual(['c0', 'c1', 'c2']);
+    expect(target.transactions).toBe(0);
+    expect(model.view()!.fixNote?.applied).toBe(false);
+    expect(model.view()!.fixNote?.text).toMatch(/^Not fixed: the notebook changed since it was checked/);
+
+    jest.advanceTimersByTime(100);
+    client.calls[1].resolve(report([finding(empty(1))]));
+    await settle();
+    expect(model.fix(nb, model.findings(nb), target)).toBe(true);
+    expect(nb.cellIds()).toEqual(['c0', 'c2']);
+  });
+
+  it('"Fix all safe" applies every safe fix together, never an unsafe one', async () => {
+    const { model, nb, target } = await checked([finding(empty(1)), finding(empty(2, 'unsafe'))]);
+    expect(model.view()!.safeFixes).toBe(1);
+    expect(model.fixAllSafe(nb, target)).toBe(true);
+    expect(nb.cellIds()).toEqual(['c0', 'c2']);
+  });
+
+  it('"Fix all safe" in one step for several fixes, deleting from the last cell to the first', async () => {
+    const { model, nb, target } = await checked([finding(empty(1)), finding(empty(2))]);
+    expect(model.view()!.safeFixes).toBe(2);
+    model.fixAllSafe(nb, target);
+    expect(nb.cellIds()).toEqual(['c0']);
+    expect(target.transactions).toBe(1);
+    expect(model.view()!.fixNote?.text).toBe('Fixed 2 findings (NBP503). Ctrl+Z in the notebook undoes it.');
+  });
+
+  it('a new fix for the same finding makes a new entry: the row never applies an old fix', async () => {
+    const { client, model, nb } = await checked([finding(empty(1))]);
+    const before = model.view()!.groups.flatMap(g => g.entries)[0];
+    model.contentChanged(nb);
+    jest.advanceTimersByTime(100);
+    const changed = finding(empty(1));
+    changed.fix!.message = 'delete it';
+    client.calls[1].resolve(report([changed]));
+    await settle();
+    const after = model.view()!.groups.flatMap(g => g.entries)[0];
+    expect(after).not.toBe(before);
+    expect(after.finding.fix?.message).toBe('delete it');
+  });
+
+  it('a user edit clears the note', async () => {
+    const { model, nb, target } = await checked([finding(empty(1))]);
+    model.fix(nb, model.findings(nb), target);
+    expect(model.view()!.fixNote).not.toBeNull();
+    model.contentChanged(nb); // the user's next keystroke
+    expect(model.view()!.fixNote).toBeNull();
   });
 });
