@@ -100,6 +100,16 @@ class ModifiedAfterRead(Rule):
             ],
             at=[(3, 1, 1)],
         ),
+        # the value this cell saw came from another definition of the name
+        Invalid(
+            [
+                code_cell("loader = make(data, 1)", count=14),
+                code_cell("data = load()", count=2),
+                code_cell("loader = make(data, 32)", count=19),
+                code_cell("train(loader)", count=16),
+            ],
+            at=[(3, 1, 7)],
+        ),
     ]
 
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
@@ -141,6 +151,8 @@ class ModifiedAfterRead(Rule):
         re-reading a file, re-concatenating)."""
         if any(b.name == name and b.kind != "assign" for b in writer.bindings):
             return False
+        if any(f is not writer for f, _ in nb.definitions.get(name, ())):
+            return False  # this cell may have seen another cell's value of the name
         if not writer.reads:
             return False  # a literal may have been edited before the re-run
         ml = nb.ml

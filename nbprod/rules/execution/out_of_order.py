@@ -79,6 +79,12 @@ class OutOfOrderExecution(Rule):
             code_cell("query = 'SELECT 1'", count=12),
             code_cell("df = run(query)", count=13),
         ],
+        # sharing only a module is sharing nothing
+        [
+            code_cell("import numpy as np\npred = model.predict(x)", count=232),
+            code_cell("import numpy as np\nnp.random.seed(0)\nscores = np.ones(3)", count=303),
+            code_cell("best = np.argmax(pred)", count=233),
+        ],
     ]
     invalid = [
         Invalid(
@@ -135,12 +141,13 @@ class OutOfOrderExecution(Rule):
         no_state = {id(f.cell) for f in nb.cells if stateless(f)}
         executed = [c for c in nb.executed if id(c) not in no_state]
         facts_of = {id(f.cell): f for f in nb.cells}
+        modules = frozenset(nb.imports)  # imported names are shared by every cell using them
         names: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
 
         def names_of(c: Cell) -> tuple[frozenset[str], frozenset[str]]:
             found = names.get(id(c))
             if found is None:
-                found = names[id(c)] = _names(facts_of[id(c)])
+                found = names[id(c)] = _names(facts_of[id(c)], modules)
             return found
 
         keep = _longest_non_decreasing(executed)
@@ -201,12 +208,13 @@ class OutOfOrderExecution(Rule):
             )
 
 
-def _names(facts: CellFacts) -> tuple[frozenset[str], frozenset[str]]:
+def _names(facts: CellFacts, modules: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
     """What a cell reads from other cells (in its body and its functions'), and what it
-    binds or changes in place."""
+    binds or changes in place; imported names (`np`, `sns.jointplot(...)`) left out."""
     reads = {r.name for r in facts.reads}
     reads.update(r.name for refs in facts.deferred.values() for r in refs)
-    return frozenset(reads), frozenset(facts.defined) | mutated_names(facts)
+    binds = frozenset(facts.defined) | mutated_names(facts)
+    return frozenset(reads) - modules, binds - modules
 
 
 def _shared(
