@@ -34,3 +34,14 @@ class WidenAccumulatorsTest(CodemodTest):
     def test_an_unannotated_function_is_left_alone(self) -> None:
         before = "def mean(xs):\n    total = 0\n    total += sum(xs)\n    total /= len(xs)\n"
         self.assertCodemod(before, before)
+
+    def test_the_declaration_goes_before_the_first_binding_not_an_inner_one(self) -> None:
+        before = (
+            "def run(n) -> None:\n    start = 0\n    for _ in range(n):\n        start += n\n"
+            "        if start > 9:\n            start = 0\n"
+        )
+        after = (
+            "def run(n) -> None:\n    start: Any\n    start = 0\n    for _ in range(n):\n"
+            "        start += n\n        if start > 9:\n            start = 0\n"
+        )
+        self.assertCodemod(before, after)

@@ -28,15 +28,18 @@ class WidenAccumulators(CellTransform):
         """``any_name``: how the module spells ``typing.Any``."""
         super().__init__(context)
         self.any_name = any_name
-        self._scopes: list[tuple[dict[str, str], set[str]]] = []  # per enclosing def
+        self._scopes: list[dict[int, list[tuple[str, str]]]] = []  # per enclosing def
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        kinds: dict[str, str] = {}
+        first: dict[int, list[tuple[str, str]]] = {}  # statement id -> (name, type) to declare
         if node.returns is not None or _annotated(node.params):  # mypy checks the body
             finder = _Accumulators()
             node.body.visit(finder)
             kinds = finder.kinds()
-        self._scopes.append((kinds, set()))
+            for name, stmt in finder.first.items():  # in source order
+                if name in kinds:
+                    first.setdefault(id(stmt), []).append((name, kinds[name]))
+        self._scopes.append(first)
 
     def leave_FunctionDef(
         self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
@@ -47,17 +50,15 @@ class WidenAccumulators(CellTransform):
     def leave_IndentedBlock(
         self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
     ) -> cst.IndentedBlock:
-        if not self._scopes or not self._scopes[-1][0]:
+        if not self._scopes or not self._scopes[-1]:
             return updated_node
-        kinds, declared = self._scopes[-1]
+        first = self._scopes[-1]
         out: list[cst.BaseStatement] = []
-        for stmt in updated_node.body:
-            for name in _bound_numbers(stmt):
-                if name in kinds and name not in declared:
-                    declared.add(name)
-                    kind = self.any_name if kinds[name] == "Any" else "float"
-                    annotation = cst.AnnAssign(cst.Name(name), cst.Annotation(cst.Name(kind)), None)
-                    out.append(cst.SimpleStatementLine([annotation]))
+        for original, stmt in zip(original_node.body, updated_node.body):
+            for name, kind in first.get(id(original), ()):
+                spelled = self.any_name if kind == "Any" else "float"
+                annotation = cst.AnnAssign(cst.Name(name), cst.Annotation(cst.Name(spelled)), None)
+                out.append(cst.SimpleStatementLine([annotation]))
             out.append(stmt)
         return updated_node.with_changes(body=out)
 
@@ -68,7 +69,7 @@ def _annotated(params: cst.Parameters) -> bool:
 
 
 def _bound_numbers(stmt: cst.BaseStatement) -> list[str]:
-    """Names a top-level statement of the body binds to literal numbers."""
+    """Names a simple statement binds to literal numbers (``a, b = 0, 0``)."""
     if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
         return []
     small = stmt.body[0]
@@ -93,17 +94,16 @@ def _pairs(
 
 
 class _Accumulators(cst.CSTVisitor):
-    """Names bound to a literal number at the body's top level and augmented later."""
+    """Names a body (not its nested defs) binds to a literal number and augments later."""
 
     def __init__(self) -> None:
-        self.numbers: set[str] = set()
+        self.first: dict[str, cst.SimpleStatementLine] = {}  # name -> its first binding
         self.divided: set[str] = set()
         self.grown: set[str] = set()
-        self.depth = 0
 
     def kinds(self) -> dict[str, str]:
-        found = {n: "float" for n in self.divided & self.numbers}
-        found.update({n: "Any" for n in self.grown & self.numbers})
+        found = {n: "float" for n in self.divided if n in self.first}
+        found.update({n: "Any" for n in self.grown if n in self.first})
         return found
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
@@ -113,7 +113,8 @@ class _Accumulators(cst.CSTVisitor):
         return False
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
-        self.numbers.update(_bound_numbers(node))
+        for name in _bound_numbers(node):
+            self.first.setdefault(name, node)  # in source order: the first binding
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         if not isinstance(node.target, cst.Name):
