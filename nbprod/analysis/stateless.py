@@ -26,6 +26,8 @@ _LOOKING_METHODS = frozenset(
      "between", "select_dtypes", "memory_usage", "any", "all", "keys", "items", "to_frame",
      "transpose", "melt", "pivot", "stack", "unstack", "size", "first", "last", "get"}
 )  # fmt: skip
+# Libraries whose functions draw (a figure's state is no state other cells read).
+PLOTTING_MODULES = ("seaborn", "matplotlib", "plotly")
 # Cell magics whose cell runs outside the kernel's Python namespace or only renders.
 _STATELESS_CELL_MAGICS = frozenset(
     {"bash", "sh", "script", "system", "writefile", "file", "html", "HTML", "javascript",
@@ -33,11 +35,12 @@ _STATELESS_CELL_MAGICS = frozenset(
 )  # fmt: skip
 
 
-def stateless(facts: CellFacts) -> bool:
+def stateless(facts: CellFacts, plotting: frozenset[str] = frozenset()) -> bool:
     """Whether running a cell again, or earlier, leaves the kernel as it was: empty cells,
     shell commands and state-free cell magics (`%%bash`, `%%writefile`, `%%sql` without
-    a target), displays, and imports (re-importing binds the same modules). Shell and SQL
-    cells may change files or tables: this is about the kernel's namespace only."""
+    a target), displays (calls of the ``plotting`` module aliases too: `sns.jointplot`),
+    and imports (re-importing binds the same modules). Shell and SQL cells may change
+    files or tables: this is about the kernel's namespace only."""
     magics_ok = all(
         m.kind in ("shell", "help") or (m.kind == "cell" and m.name in _STATELESS_CELL_MAGICS)
         for m in facts.magics
@@ -48,7 +51,7 @@ def stateless(facts: CellFacts) -> bool:
         return not facts.cell.source.strip() or (not facts.python and bool(facts.magics))
     if any(b.kind != "import" for b in facts.bindings):
         return False
-    return _only_shows(facts.tree.body, imports=True)
+    return _only_shows(facts.tree.body, imports=True, plotting=plotting)
 
 
 def displays_only(facts: CellFacts) -> bool:
@@ -59,7 +62,9 @@ def displays_only(facts: CellFacts) -> bool:
     return _only_shows(facts.tree.body, imports=False)
 
 
-def _only_shows(body: list[ast.stmt], imports: bool) -> bool:
+def _only_shows(
+    body: list[ast.stmt], imports: bool, plotting: frozenset[str] = frozenset()
+) -> bool:
     for stmt in body:
         if isinstance(stmt, ast.Pass) or (
             imports and isinstance(stmt, (ast.Import, ast.ImportFrom))
@@ -68,15 +73,16 @@ def _only_shows(body: list[ast.stmt], imports: bool) -> bool:
         if not isinstance(stmt, ast.Expr):
             return False
         for node in ast.walk(stmt.value):
-            if isinstance(node, ast.Call) and not _only_looks(node):
+            if isinstance(node, ast.Call) and not _only_looks(node, plotting):
                 return False
             if isinstance(node, (ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)):
                 return False
     return True
 
 
-def _only_looks(call: ast.Call) -> bool:
-    if dotted_name(call.func) in _DISPLAY_CALLS:
+def _only_looks(call: ast.Call, plotting: frozenset[str] = frozenset()) -> bool:
+    dotted = dotted_name(call.func)
+    if dotted in _DISPLAY_CALLS or (dotted is not None and dotted.split(".")[0] in plotting):
         return True
     if any(k.arg == "inplace" and not _is_false(k.value) for k in call.keywords):
         return False

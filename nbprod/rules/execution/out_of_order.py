@@ -4,7 +4,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 
 from nbprod.analysis import AnalyzedNotebook, CellFacts
-from nbprod.analysis.stateless import mutated_names, stateless
+from nbprod.analysis.stateless import PLOTTING_MODULES, mutated_names, stateless
 from nbprod.findings import ChecklistArea, Finding, Severity
 from nbprod.notebook.model import Cell
 from nbprod.rules.base import Invalid, Rule, code_cell
@@ -15,8 +15,8 @@ class OutOfOrderExecution(Rule):
     Flags code cells whose execution count breaks the increasing order of the
     notebook: the cells that were run before cells above them. When several cells are
     out of place, it reports the fewest cells whose moving would restore the order.
-    Cells sharing one execution count (outputs from different sessions) and cells
-    with count 0 (written by tools, never by a kernel) are reported once per notebook;
+    Cells sharing one execution count (outputs from different sessions; reported when
+    they share names) and cells with count 0 (written by tools, never by a kernel) are reported once per notebook;
     a notebook whose counts are all 0 and that stores no output was generated, not run,
     and is left alone.
     A cell is reported only against cells it shares names with (one reads what the other
@@ -85,6 +85,14 @@ class OutOfOrderExecution(Rule):
             code_cell("import numpy as np\nnp.random.seed(0)\nscores = np.ones(3)", count=303),
             code_cell("best = np.argmax(pred)", count=233),
         ],
+        # a plot of the data is a display
+        [
+            code_cell("import seaborn as sns\ntips = load()", count=1),
+            code_cell("sns.jointplot(x='total_bill', y='tip', data=tips)", count=46),
+            code_cell("tips['rate'] = tips.tip / tips.total_bill", count=44),
+        ],
+        # one count shared by cells that share nothing: sections run in separate sessions
+        [code_cell("a = 1", count=2), code_cell("b = 2", count=2)],
     ]
     invalid = [
         Invalid(
@@ -112,7 +120,7 @@ class OutOfOrderExecution(Rule):
             ],
             at=[(0, 1)],
         ),
-        Invalid([code_cell("a = 1", count=1), code_cell("b = 2", count=1)], at=[(1, 1)]),
+        Invalid([code_cell("a = 1", count=1), code_cell("b = a + 1", count=1)], at=[(1, 1)]),
         # in place: the same method now changes the object
         Invalid(
             [
@@ -138,7 +146,10 @@ class OutOfOrderExecution(Rule):
     ]
 
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
-        no_state = {id(f.cell) for f in nb.cells if stateless(f)}
+        plotting = frozenset(
+            alias for alias, q in nb.imports.items() if q.split(".")[0] in PLOTTING_MODULES
+        )
+        no_state = {id(f.cell) for f in nb.cells if stateless(f, plotting)}
         executed = [c for c in nb.executed if id(c) not in no_state]
         facts_of = {id(f.cell): f for f in nb.cells}
         modules = frozenset(nb.imports)  # imported names are shared by every cell using them
@@ -184,7 +195,9 @@ class OutOfOrderExecution(Rule):
             yield self.finding(nb, cell, f"cell executed out of order: {detail}")
         kept = [executed[i] for i in sorted(keep)]
         repeats = [
-            c for prev, c in zip(kept, kept[1:]) if c.execution_count == prev.execution_count
+            c
+            for prev, c in zip(kept, kept[1:])
+            if c.execution_count == prev.execution_count and _shared(names_of(prev), *names_of(c))
         ]
         if repeats:
             first = repeats[0]
