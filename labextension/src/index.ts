@@ -14,7 +14,7 @@ import React from 'react';
 
 import { ApiError, ExportReport, ExportRequest, Finding, NbprodClient } from './api';
 import { CellMarks } from './cellmarks';
-import { ChecklistModel, DEFAULT_SETTINGS, ISettings } from './model';
+import { ChecklistModel, DEFAULT_SETTINGS, ISettings, UNDO_HINT } from './model';
 import { notebookEdits } from './notebookedits';
 import { InlineCode } from './findingrow';
 import { NotebookWatcher } from './notebooks';
@@ -188,7 +188,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         const answer = await showDialog({
           title: `Apply an unsafe fix for ${finding.code}?`,
           body: React.createElement(InlineCode, {
-            text: `${finding.fix.message}. This changes what the code does: review the change before saving (Ctrl+Z in the notebook undoes it).`
+            text: `${finding.fix.message}. This changes what the code does: review the change before saving (${UNDO_HINT}).`
           }),
           buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Apply fix' })]
         });
@@ -264,7 +264,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     commands.addCommand(CommandIDs.fixAllSafe, {
       label: 'Fix all safe findings',
-      caption: 'Apply every safe fix to the notebook (undo with Ctrl+Z in the notebook)',
+      caption: `Apply every safe fix to the notebook (${UNDO_HINT})`,
       isEnabled: () => {
         const handle = activeHandle();
         return handle !== undefined && (model.view(handle)?.safeFixes ?? 0) > 0;

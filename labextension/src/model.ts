@@ -232,6 +232,13 @@ export interface IEntryGroup {
   collapsed: boolean;
 }
 
+/**
+ * How to take a fix back. A fix is one step of the notebook's own undo history (cells
+ * inserted and deleted with it), which JupyterLab undoes with Z in command mode; Ctrl+Z
+ * is the active cell's text undo, unless the notebook setting `documentWideUndoRedo` is on.
+ */
+export const UNDO_HINT = 'Z in the notebook (command mode) undoes it';
+
 /** What the last Fix did: applied, or refused and why. */
 export interface IFixNote {
   applied: boolean;
@@ -643,7 +650,7 @@ export class ChecklistModel implements IDisposable {
                 ? `Fixed ${codes}: ${chosen[0].message}.`
                 : `Fixed ${chosen.length} findings (${codes}).`) +
               (rest > 0 ? ` ${rest} more to fix after the re-check.` : '') +
-              ' Ctrl+Z in the notebook undoes it.'
+              ` ${UNDO_HINT}.`
           };
     this._emit(state);
     return refused === null;

@@ -1,7 +1,8 @@
 /**
  * A fix's target in JupyterLab: the open notebook's shared model. Every change of a fix
- * happens in one transaction of the notebook, so the notebook's undo (Ctrl+Z in command
- * mode) takes back the whole fix, and the user sees it before saving; the file is untouched.
+ * happens in one transaction of the notebook, text edits included, so one step of the
+ * notebook's undo (Z in command mode; Ctrl+Z with `documentWideUndoRedo`) takes back the
+ * whole fix. The user sees it before saving; the file is untouched.
  */
 import type { ICodeCellModel } from '@jupyterlab/cells';
 import type { NotebookPanel } from '@jupyterlab/notebook';
@@ -13,7 +14,7 @@ export function notebookEdits(panel: NotebookPanel): IFixTarget | null {
   if (!shared) {
     return null;
   }
-  // the Yjs undo manager behind `sharedModel.undo()` (the notebook's Ctrl+Z)
+  // the Yjs undo manager behind `sharedModel.undo()` (the notebook's undo)
   const history = (shared as { undoManager?: { stopCapturing(): void } }).undoManager;
   return {
     cells: () => shared.cells.map(cell => ({ id: cell.id, source: cell.getSource() })),

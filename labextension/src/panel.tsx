@@ -6,7 +6,7 @@ import React from 'react';
 
 import type { ExportReport, RuleInfo, Severity } from './api';
 import { FindingRow, InlineCode } from './findingrow';
-import { ChecklistModel, GroupId, IEntryGroup, INotebookHandle, INotebookView, SEVERITIES } from './model';
+import { ChecklistModel, GroupId, IEntryGroup, INotebookHandle, INotebookView, SEVERITIES, UNDO_HINT } from './model';
 import type { RerunModel } from './rerun';
 import { RerunSection, type IRerunActions } from './rerunview';
 
@@ -185,7 +185,7 @@ function NotebookChecklist({
           {view.safeFixes > 0 && (
             <button
               className="nbprod-fix-all"
-              title="Apply every safe fix to the notebook (undo with Ctrl+Z in the notebook)"
+              title={`Apply every safe fix to the notebook (${UNDO_HINT})`}
               onClick={() => controls.fixAllSafe()}
             >
               Fix all safe ({view.safeFixes})

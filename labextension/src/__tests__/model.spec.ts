@@ -810,7 +810,7 @@ describe('fixes', () => {
     expect(target.transactions).toBe(1);
     expect(model.view()!.fixNote).toEqual({
       applied: true,
-      text: 'Fixed NBP503: delete the empty cell. Ctrl+Z in the notebook undoes it.'
+      text: 'Fixed NBP503: delete the empty cell. Z in the notebook (command mode) undoes it.'
     });
     jest.advanceTimersByTime(100);
     expect(client.calls).toHaveLength(2); // the re-check of the fixed notebook
@@ -847,7 +847,7 @@ describe('fixes', () => {
     model.fixAllSafe(nb, target);
     expect(nb.cellIds()).toEqual(['c0']);
     expect(target.transactions).toBe(1);
-    expect(model.view()!.fixNote?.text).toBe('Fixed 2 findings (NBP503). Ctrl+Z in the notebook undoes it.');
+    expect(model.view()!.fixNote?.text).toBe('Fixed 2 findings (NBP503). Z in the notebook (command mode) undoes it.');
   });
 
   it('a new fix for the same finding makes a new entry: the row never applies an old fix', async () => {
