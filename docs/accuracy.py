@@ -106,15 +106,17 @@ def main(argv: list[str] | None = None) -> int:
         findings.append(f)
 
     sample = draw_sample(findings, args.seed, args.sample)
-    criteria = load_criteria()
+    criteria = load_section("criteria")
+    remaining = load_section("remaining")
     judgments = update_judgments(load_judgments(), sample, args.seed)
-    save_judgments(judgments, args.seed, criteria)
+    save_judgments(judgments, args.seed, criteria, remaining)
     text = render(
         rules=rules,
         findings=findings,
         sample=sample,
         judgments=judgments,
         criteria=criteria,
+        remaining=remaining,
         notebooks=notebooks,
         report=report,
         command=display_command(command),
@@ -193,12 +195,13 @@ def draw_sample(findings: list[Finding], seed: int, size: int) -> dict[str, list
     }
 
 
-def load_criteria() -> dict[str, str]:
-    """Per rule, the line drawn between true and false when judging (kept in the file)."""
+def load_section(name: str) -> dict[str, str]:
+    """A per-rule text kept in the judgments file: ``criteria`` (the line drawn between
+    true and false when judging) or ``remaining`` (why a rule's false alarms stay)."""
     if not JUDGMENTS.exists():
         return {}
-    criteria: dict[str, str] = json.loads(JUDGMENTS.read_text(encoding="utf-8")).get("criteria", {})
-    return criteria
+    section: dict[str, str] = json.loads(JUDGMENTS.read_text(encoding="utf-8")).get(name, {})
+    return section
 
 
 def load_judgments() -> dict[str, Judgment]:
@@ -240,7 +243,12 @@ def update_judgments(
     return judgments
 
 
-def save_judgments(judgments: dict[str, Judgment], seed: int, criteria: dict[str, str]) -> None:
+def save_judgments(
+    judgments: dict[str, Judgment],
+    seed: int,
+    criteria: dict[str, str],
+    remaining: dict[str, str],
+) -> None:
     order = [
         "code",
         "corpus",
@@ -275,6 +283,7 @@ def save_judgments(judgments: dict[str, Judgment], seed: int, criteria: dict[str
         ),
         "seed": seed,
         "criteria": dict(sorted(criteria.items())),
+        "remaining": dict(sorted(remaining.items())),
         "judgments": [{k: j.get(k) for k in order} for j in rows],
     }
     JUDGMENTS.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -315,6 +324,7 @@ def render(
     sample: dict[str, list[Finding]],
     judgments: dict[str, Judgment],
     criteria: dict[str, str],
+    remaining: dict[str, str],
     notebooks: dict[str, list[str]],
     report: dict[str, Any],
     command: list[str],
@@ -489,6 +499,9 @@ def render(
                 f"- **{md(pattern)}** (×{len(js)}). Example: `{ex['corpus']}/{ex['notebook']}` "
                 f"cell {ex['cell_index']}, line {ex['line']}: {md(ex['reason'])}"
             )
+        if code in remaining:
+            w("")
+            w(f"Why they stay: {md(remaining[code])}")
         w("")
     return "\n".join(lines).rstrip() + "\n"
 
