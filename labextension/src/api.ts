@@ -44,16 +44,16 @@ interface IEditBase {
   cell_id: string | null;
 }
 
-/** One change of a fix (`nbprod/schemas/report.schema.json`, `$defs/edit`). */
+/**
+ * One change of a fix (`nbprod/schemas/report.schema.json`, `$defs/edit`): `replace`
+ * `start`..`end` (end exclusive) of the cell's source; `insert_cell` a code cell before
+ * the cell at `cell_index`.
+ */
 export type FixEdit =
-  | (IEditBase & { kind: 'replace'; start: IPosition; /** exclusive */ end: IPosition; replacement: string })
+  | (IEditBase & { kind: 'replace'; start: IPosition; end: IPosition; replacement: string })
   | (IEditBase & { kind: 'delete_cell' | 'clear_outputs' })
   | (IEditBase & { kind: 'add_tag'; tag: string })
-  | (IEditBase & {
-      kind: 'insert_cell';
-      /** a code cell, placed before the cell now at `cell_index` */ source: string;
-      tags: string[];
-    });
+  | (IEditBase & { kind: 'insert_cell'; source: string; tags: string[] });
 
 /** A finding's fix: apply all of its edits or none. */
 export interface Fix {
