@@ -45,3 +45,11 @@ class WidenAccumulatorsTest(CodemodTest):
             "        start += n\n        if start > 9:\n            start = 0\n"
         )
         self.assertCodemod(before, after)
+
+    def test_a_number_rebound_to_another_value_is_declared(self) -> None:
+        before = "def show(ds) -> None:\n    refc = 0\n    for k in ds:\n        refc = ds[k]\n    refc.plot()\n"
+        after = (
+            "def show(ds) -> None:\n    refc: Any\n    refc = 0\n    for k in ds:\n"
+            "        refc = ds[k]\n    refc.plot()\n"
+        )
+        self.assertCodemod(before, after)

@@ -1,4 +1,4 @@
-"""Declare the type of a number a function body then grows into something else.
+"""Declare the type of a number a function body then turns into something else.
 
 ``loss, acc = 0, 0`` then ``loss += loss_fn(pred, y)`` and ``acc /= len(loader)``:
 Python lets ``loss`` become a tensor and ``acc`` a float, mypy fixes both as ``int``
@@ -6,7 +6,7 @@ at the first assignment and reports every later one. Such code is the norm in tr
 loops; in an annotated function (every lifted one, and the notebook's own annotated
 defs) mypy would fail the package on it. A declaration before the first binding says
 what the code does: ``acc: float`` for a true division of a literal number, ``loss: Any``
-when it grows by values of unknown type.
+when it grows by, or is bound again to, values of another type.
 """
 
 from __future__ import annotations
@@ -115,6 +115,11 @@ class _Accumulators(cst.CSTVisitor):
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
         for name in _bound_numbers(node):
             self.first.setdefault(name, node)  # in source order: the first binding
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            if isinstance(target.target, cst.Name) and not _keeps_number(node.value):
+                self.grown.add(target.target.value)  # rebound to another kind of value
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         if not isinstance(node.target, cst.Name):
