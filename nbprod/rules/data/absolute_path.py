@@ -16,7 +16,7 @@ _MACHINE = re.compile(
         ~[^/\\\s]*[/\\](?!\.)[^/\\\s]          # ~/data, ~alice/data
       | /(?:home|Users)/[^/\s]+                # /home/alice, /Users/alice
       | /root/(?!\.)[^/\s]                     # root's home (containers, Colab)
-      | /content/[^/\s]                        # Google Colab
+      | /content(?:/[^/\s]|/?$)               # Google Colab (`os.chdir("/content")` too)
       | /kaggle/(?:input|working|temp)(?:/|$)  # Kaggle kernels
       | /Workspace/Users/                      # Databricks user folders
       | /Volumes/[^/\s]+/                      # macOS drives
@@ -135,6 +135,8 @@ class AbsolutePath(Rule):
             ["!cp /home/alice/train.csv data/raw/\n%cd /kaggle/working"], at=[(0, 1, 5), (0, 2, 5)]
         ),
         Invalid(["%%bash\nwc -l data.csv\nhead /Users/bob/train.csv"], at=[(0, 3, 6)]),
+        # moving into Colab's workspace ties every relative path after it to Colab
+        Invalid(["import os\nos.chdir('/content')"], at=[(0, 2, 10)]),
     ]
 
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:

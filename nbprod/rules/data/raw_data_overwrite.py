@@ -12,6 +12,20 @@ from nbprod.rules.base import Invalid, Rule
 
 # Code and configuration the notebook may legitimately regenerate after reading it.
 _NOT_DATA = frozenset({".py", ".ipynb", ".sh", ".yml", ".yaml", ".toml", ".cfg", ".ini", ".md"})
+# Model artifacts: saving a model is no overwrite of data (a pickle counts when its name
+# says it holds a model).
+_MODEL_FILES = frozenset(
+    {".pt", ".pth", ".h5", ".keras", ".ckpt", ".onnx", ".safetensors", ".joblib", ".pb", ".tflite"}
+)
+
+
+def _model_file(path: str) -> bool:
+    stem, extension = posixpath.splitext(posixpath.basename(path).lower())
+    return extension in _MODEL_FILES or (
+        extension in (".pkl", ".pickle") and ("model" in stem or "estimator" in stem)
+    )
+
+
 # Calls in an `if` test that make the branches a cache: load it if it exists, else build it.
 _EXISTENCE_CHECKS = frozenset({"exists", "isfile", "is_file", "isdir", "is_dir", "access"})
 _DOWNLOADS = frozenset(
@@ -33,7 +47,8 @@ class RawDataOverwrite(Rule):
     `%%writefile`, ...; directories match as path components, so `../data/raw/x.csv` and
     `/home/me/project/data/raw/x.csv` are inside `data/raw`. Only paths that resolve
     statically are compared. Not reported: a file the notebook wrote before reading it
-    (its own output), code and configuration files (`.py`, `.yaml`, ...), a write
+    (its own output), code and configuration files (`.py`, `.yaml`, ...), model files
+    (`.pt`, `.h5`, `.keras`, `.joblib`, a `model*.pkl`, ...), a write
     guarded by an existence check (`if not os.path.exists(p): ... .to_csv(p)`) or in an
     `except` handler (a cache), and a write into the raw-data directory from a cell that
     downloads (`requests.get`, `!kaggle ... download`, `pd.read_csv(url)`): that is raw
@@ -95,6 +110,11 @@ class RawDataOverwrite(Rule):
         [
             'import pandas as pd\ndf = pd.read_csv("data/raw_v2/a.csv")\ndf.to_csv("data/rawer/a.csv")'
         ],
+        # a model saved next to the data it was trained on is no overwrite of data
+        [
+            "import joblib\nm = joblib.load('data/raw/model.pkl')\njoblib.dump(m, 'data/raw/model.pkl')",
+            "model.save('data/raw/net.keras')",
+        ],
     ]
     invalid = [
         Invalid(
@@ -148,7 +168,7 @@ class RawDataOverwrite(Rule):
                 normalize(path), access
             )
         for access, path in accesses:
-            if access.mode != "write":
+            if access.mode != "write" or _model_file(path):
                 continue
             key = normalize(path)
             read = first_read.get(key)
