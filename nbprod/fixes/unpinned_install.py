@@ -15,23 +15,12 @@ from importlib import metadata
 from nbprod.findings import Finding
 from nbprod.fixes.model import Edit, Fix
 from nbprod.notebook.model import Notebook
+from nbprod.rules.code_health.unpinned_install import PIP_VALUED, SEPARATORS, TOOLING
 
 _WORD = re.compile(r"\S+")
 _TOOL = re.compile(r"[%!]*(?:.*/)?(pip[\d.]*)")
 _BARE = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?")
 _PINNED = re.compile(r"==|~=|<")
-_SEPARATORS = frozenset({"&&", "||", ";", "|", "&"})
-_TOOLING = frozenset({"pip", "setuptools", "wheel"})
-# pip options that take a value when not written `--option=value`
-_VALUED = frozenset(
-    {"-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-i", "--index-url",
-     "--extra-index-url", "-f", "--find-links", "-t", "--target", "--prefix", "--root",
-     "--platform", "--python-version", "--implementation", "--abi", "--src",
-     "--upgrade-strategy", "--progress-bar", "--log", "--proxy", "--retries", "--timeout",
-     "--exists-action", "--trusted-host", "--cert", "--client-cert", "--cache-dir",
-     "--global-option", "--install-option", "-C", "--config-settings", "--only-binary",
-     "--no-binary", "--report", "--python", "--root-user-action"}
-)  # fmt: skip
 
 
 @lru_cache(maxsize=512)
@@ -55,14 +44,14 @@ def fix(nb: Notebook, finding: Finding) -> Fix | None:
     installing = skip_value = False
     for number, column, word in words:
         bare = word.strip("'\"")
-        if word in _SEPARATORS or word.endswith(";"):
+        if word in SEPARATORS or word.endswith(";"):
             tool, installing = None, False
             continue
         if skip_value or word == "\\" or word.startswith((">", "<", "1>", "2>", "&>")):
             skip_value = False
             continue
         if bare.startswith("-"):
-            skip_value = installing and bare in _VALUED
+            skip_value = installing and bare in PIP_VALUED
             continue
         if not installing:
             match = _TOOL.fullmatch(bare)
@@ -79,7 +68,7 @@ def fix(nb: Notebook, finding: Finding) -> Fix | None:
                 continue  # pinned, or a path or URL the rule judges for itself
             return None  # a range such as `>=4.30`: no version to choose here
         name = requirement.group(1)
-        if name.lower() in _TOOLING:
+        if name.lower() in TOOLING:
             continue
         version = installed_version(name)
         if version is None:

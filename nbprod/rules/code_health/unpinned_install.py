@@ -13,10 +13,10 @@ _SHELL_CELLS = frozenset({"bash", "sh", "script"})
 _TOOLS = frozenset({"pip", "pip3", "conda", "mamba", "micromamba"})
 _PYTHON = re.compile(r"(.*/)?python[\d.]*|\{sys\.executable\}|\$\{?\w*PYTHON\w*\}?", re.I)
 # Build tooling: its version does not change a result.
-_TOOLING = frozenset({"pip", "setuptools", "wheel"})
-_SEPARATORS = frozenset({"&&", "||", ";", "|", "&"})
+TOOLING = frozenset({"pip", "setuptools", "wheel"})
+SEPARATORS = frozenset({"&&", "||", ";", "|", "&"})
 # Options taking a value (when not written `--opt=value`).
-_PIP_VALUED = frozenset(
+PIP_VALUED = frozenset(
     {"-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-i", "--index-url",
      "--extra-index-url", "-f", "--find-links", "-t", "--target", "--prefix", "--root",
      "--platform", "--python-version", "--implementation", "--abi", "--src",
@@ -145,7 +145,7 @@ def _unpinned(command: str) -> list[str]:
         if tool is None:
             continue
         conda = tool in ("conda", "mamba", "micromamba")
-        valued = _CONDA_VALUED if conda else _PIP_VALUED
+        valued = _CONDA_VALUED if conda else PIP_VALUED
         i = 0
         while i < len(args):
             word = args[i]
@@ -176,7 +176,7 @@ def _segments(command: str) -> Iterator[list[str]]:
     for word in words:
         if word.startswith("#"):  # a comment (`#` inside a word, as in `#egg=`, is not)
             break
-        if word in _SEPARATORS:
+        if word in SEPARATORS:
             yield segment
             segment = []
         elif word.startswith((">", "<", "1>", "2>", "&>")):
@@ -223,7 +223,7 @@ def _unpinned_spec(word: str, conda: bool) -> str | None:
     if match is None:
         return None
     name, constraint = match.group(1), match.group(2).split(";", 1)[0]
-    if name.lower() in _TOOLING:
+    if name.lower() in TOOLING:
         return None
     if "==" in constraint or "~=" in constraint or "<" in constraint:
         return None

@@ -8,7 +8,10 @@ from nbprod.analysis import AnalyzedNotebook
 from nbprod.findings import ChecklistArea, Finding, Severity
 from nbprod.rules.base import Invalid, Rule, code_cell, markdown_cell
 
-_BASELINE_WORDS = re.compile(r"baseline|na[iï]ve|dummy|common[- ]sense", re.I)  # in headings
+# In markdown: "dummy" only as a model ("a dummy forward pass" is a shape check).
+_BASELINE_WORDS = re.compile(
+    r"baseline|na[iï]ve|dummy (?:classifier|regressor|model|predictor)|common[- ]sense", re.I
+)
 _GENERATE = re.compile(r"(^|_)generate($|_)")  # `generate`, `compiled_generate`, `.generate(`
 _NAIVE = re.compile(r"naive", re.I)  # `evaluate_naive_method`; not `dummy`: get_dummies output
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$", re.M)
@@ -208,6 +211,16 @@ class NoBaselineModel(Rule):
                 "    loss.backward()\n    optimizer.step()\nmodel.eval()",
             ],
             at=[(2, 4, 5)],
+        ),
+        # "dummy" is no baseline when it is a forward pass
+        Invalid(
+            [
+                markdown_cell("Let's check the shapes with a dummy forward pass."),
+                "model(torch.randn(1, 3, 64, 64))",
+                "import torch\nfor x, y in loader:\n    loss = loss_fn(model(x), y)\n"
+                "    opt.zero_grad()\n    loss.backward()\n    opt.step()\nmodel.eval()",
+            ],
+            at=[(2, 5, 5)],
         ),
     ]
 
