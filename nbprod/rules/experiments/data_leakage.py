@@ -37,6 +37,7 @@ _STATISTIC_FUNCTIONS = frozenset(
 )  # fmt: skip
 _STATISTIC_NAMES = _STATISTIC_METHODS | {q.rpartition(".")[2] for q in _STATISTIC_FUNCTIONS}
 _RESAMPLE = ("fit_resample", "fit_sample")
+_FLOWS = frozenset({"flow_from_directory", "flow_from_dataframe", "flow"})
 
 
 class _LazyFunctions:
@@ -82,7 +83,9 @@ class DataLeakage(Rule):
       the test rows directly;
     - **overlap leakage**: rows resampled with imbalanced-learn (`SMOTE().fit_resample`)
       before the split, so rows made from test rows are trained on; `train = df.loc[:N]`
-      with `test = df.loc[N:]` (`.loc` includes both ends);
+      with `test = df.loc[N:]` (`.loc` includes both ends); a Keras `ImageDataGenerator`
+      with `validation_split` flowed with `subset="validation"` and once without
+      `subset` (that flow holds every image);
     - **multi-test leakage**: the held-out side of a split (or a Keras dataset's test
       part) is passed to `fit`, `fit_transform` or a model's training call, or a score on
       the test side decides an `if` in a loop (`if acc > best: best_k = k`): the test set
@@ -188,6 +191,12 @@ class DataLeakage(Rule):
             "X_train, X_val, y_train, y_val = train_test_split(X, y, random_state=0)",
             "for m in models:\n    acc = m.fit(X_train, y_train).score(X_val, y_val)\n"
             "    if acc > best:\n        best, chosen = acc, m",
+        ],
+        [
+            "import tensorflow as tf",
+            "gen = tf.keras.preprocessing.image.ImageDataGenerator(validation_split=0.1)\n"
+            "train = gen.flow_from_directory('data', subset='training')\n"
+            "val = gen.flow_from_directory('data', subset='validation')",
         ],
     ]
     invalid = [
@@ -320,10 +329,21 @@ class DataLeakage(Rule):
             ],
             at=[(1, 1, 5), (2, 1, 5)],
         ),
+        # a generator's validation split, with the training flow missing its `subset`
+        Invalid(
+            [
+                "import tensorflow as tf",
+                "gen = tf.keras.preprocessing.image.ImageDataGenerator(rescale=1/255, validation_split=0.1)\n"
+                "train = gen.flow_from_directory('data')\n"
+                "val = gen.flow_from_directory('data', subset='validation')",
+            ],
+            at=[(1, 2, 9)],
+        ),
     ]
 
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
         ml = nb.ml
+        yield from self._unsplit_flows(nb)
         if not ml.splits and not any(_splits_data(s.qualified) for s in ml.sites if s.function):
             return
         tainted: dict[str, tuple[_Fit, ...]] = {}  # names holding data from fits on unsplit data
@@ -580,6 +600,56 @@ class DataLeakage(Rule):
             )
         return self.at_node(nb, origin.facts, origin.call, message)
 
+    def _unsplit_flows(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
+        """`ImageDataGenerator(validation_split=0.1)` flowed once with `subset="validation"`
+        and once without `subset`: the second flow holds every image, the held-out too."""
+        ml = nb.ml
+        if not any(
+            s.qualified is not None and s.qualified.endswith(".ImageDataGenerator")
+            for s in ml.sites
+        ):
+            return
+        splitting: set[str] = set()  # generators built with a validation split
+        for step in ml.steps:
+            for bind in step.binds:
+                value = bind.value
+                if (
+                    isinstance(value, ast.Call)
+                    and (ml.qualify(dotted_name(value.func)) or "").endswith(".ImageDataGenerator")
+                    and any(
+                        k.arg == "validation_split" and not _is_none(k.value)
+                        for k in value.keywords
+                    )
+                ):
+                    splitting.add(bind.name)
+        flows = [
+            s
+            for s in ml.sites
+            if isinstance(s.node.func, ast.Attribute)
+            and s.node.func.attr in _FLOWS
+            and isinstance(s.node.func.value, ast.Name)
+            and s.node.func.value.id in splitting
+        ]
+        held_out = {
+            f.node.func.value.id  # type: ignore[attr-defined]
+            for f in flows
+            if any(
+                k.arg == "subset" and _constant(k.value) == "validation" for k in f.node.keywords
+            )
+        }
+        for flow in flows:
+            generator = flow.node.func.value.id  # type: ignore[attr-defined]
+            if generator in held_out and not any(k.arg == "subset" for k in flow.node.keywords):
+                yield self.at_node(
+                    nb,
+                    flow.facts,
+                    flow.node,
+                    f"`{generator}` holds out `validation_split` images only for flows with"
+                    " `subset=`: this flow has none, so it yields every image, the validation"
+                    " ones too, and the model trains on what it is validated on; pass"
+                    ' `subset="training"`',
+                )
+
     def _overlap(self, nb: AnalyzedNotebook, split: Split) -> Finding | None:
         """`train = df.loc[:N]`, `test = df.loc[N:]`: `.loc` includes both ends."""
         node = split.node
@@ -812,6 +882,14 @@ def _filled_in_place(step: Step, leaky: dict[int, _Fit]) -> Iterator[tuple[str, 
         for node in ast.walk(arg):
             if isinstance(node, ast.Call) and id(node) in leaky:
                 yield base.id, leaky[id(node)]
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _constant(node: ast.expr) -> object:
+    return node.value if isinstance(node, ast.Constant) else None
 
 
 def _is_true(node: ast.expr) -> bool:
