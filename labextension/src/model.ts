@@ -239,10 +239,17 @@ export interface IEntryGroup {
  */
 export const UNDO_HINT = 'Z in the notebook (command mode) undoes it';
 
-/** What the last Fix did: applied, or refused and why. */
+/** What the last Fix did: applied, refused and why, or waiting for the re-check. */
 export interface IFixNote {
-  applied: boolean;
+  kind: 'fixed' | 'refused' | 'waiting';
   text: string;
+}
+
+/** A Fix clicked on findings of older content: applied to what the re-check finds. */
+interface IPendingFix {
+  /** The findings' keys; null: every safe fix. */
+  keys: string[] | null;
+  target: IFixTarget;
 }
 
 export interface INotebookView {
@@ -306,6 +313,7 @@ class NotebookState implements IDisposable {
   checkedVersion = -1;
   checkedIds: string[] = [];
   fixNote: IFixNote | null = null;
+  pendingFix: IPendingFix | null = null;
   /** A fix is being applied: its own edits do not clear the note. */
   applying = false;
   /** Cells created in this session, never run, not yet left. */
@@ -490,7 +498,7 @@ export class ChecklistModel implements IDisposable {
       return; // the content is being loaded: contentReady checks it
     }
     state.contentVersion++;
-    const noted = state.fixNote !== null && !state.applying;
+    const noted = state.fixNote !== null && !state.applying && state.pendingFix === null;
     if (noted) {
       state.fixNote = null; // the user edits on: the note was about what came before
     }
@@ -618,47 +626,19 @@ export class ChecklistModel implements IDisposable {
   }
 
   /**
-   * Apply the findings' fixes to the notebook (`target`, its model) as one undoable step,
-   * if the notebook is still as checked; the re-check follows from the edit. The panel
-   * says what was fixed or why not. Whether an unsafe fix should be applied is the caller's
-   * question to the user.
+   * Apply the findings' fixes to the notebook (`target`, its model) as one undoable step;
+   * the re-check follows from the edit. Fixes are computed on the checked content: if the
+   * notebook changed since, they are applied to what the re-check finds (same findings,
+   * new positions). The panel's note says what was fixed, or why not. Whether an unsafe
+   * fix should be applied is the caller's question to the user.
    */
-  fix(handle: INotebookHandle, findings: readonly Finding[], target: IFixTarget): boolean {
-    const state = this._state(handle);
-    const fixable = findings.filter((f): f is Finding & { fix: Fix } => f.fix !== null);
-    const chosen = compatible(fixable.map(f => f.fix));
-    let refused: string | null = 'nothing to fix';
-    if (state.report === null || state.checkedVersion !== state.contentVersion) {
-      refused = 'the notebook changed since it was checked; fix it again once the check is up to date';
-    } else if (chosen.length > 0) {
-      state.applying = true;
-      try {
-        refused = applyFixes(target, chosen, state.checkedIds);
-      } finally {
-        state.applying = false;
-      }
-    }
-    const codes = [...new Set(fixable.filter(f => chosen.includes(f.fix)).map(f => f.code))].join(', ');
-    const rest = fixable.length - chosen.length;
-    state.fixNote =
-      refused !== null
-        ? { applied: false, text: `Not fixed: ${refused}.` }
-        : {
-            applied: true,
-            text:
-              (chosen.length === 1
-                ? `Fixed ${codes}: ${chosen[0].message}.`
-                : `Fixed ${chosen.length} findings (${codes}).`) +
-              (rest > 0 ? ` ${rest} more to fix after the re-check.` : '') +
-              ` ${UNDO_HINT}.`
-          };
-    this._emit(state);
-    return refused === null;
+  fix(handle: INotebookHandle, findings: readonly Finding[], target: IFixTarget): void {
+    this._requestFix(this._state(handle), findings.map(findingKey), target);
   }
 
   /** Apply every safe fix that fits with the others ("Fix all safe"); the rest after the re-check. */
-  fixAllSafe(handle: INotebookHandle, target: IFixTarget): boolean {
-    return this.fix(handle, this._derive(this._state(handle)).safeFixable, target);
+  fixAllSafe(handle: INotebookHandle, target: IFixTarget): void {
+    this._requestFix(this._state(handle), null, target);
   }
 
   dispose(): void {
@@ -678,6 +658,53 @@ export class ChecklistModel implements IDisposable {
       this._states.set(handle.id, state);
     }
     return state;
+  }
+
+  private _requestFix(state: NotebookState, keys: string[] | null, target: IFixTarget): void {
+    state.pendingFix = null;
+    if (checkedAsIs(state)) {
+      this._applyFixes(state, keys, target);
+    } else if (this._settings.autoCheck) {
+      state.pendingFix = { keys, target };
+      state.fixNote = { kind: 'waiting', text: 'Fixing once the check is up to date…' };
+    } else {
+      state.fixNote = {
+        kind: 'refused',
+        text: 'Not fixed: the notebook changed since it was checked; check it again, then fix.'
+      };
+    }
+    this._emit(state);
+  }
+
+  /** The fixes of the findings with these keys (null: every safe fix) in the current check. */
+  private _applyFixes(state: NotebookState, keys: string[] | null, target: IFixTarget): void {
+    const derived = this._derive(state);
+    const findings = keys === null ? derived.safeFixable : derived.visible.filter(f => keys.includes(findingKey(f)));
+    const fixable = findings.filter((f): f is Finding & { fix: Fix } => f.fix !== null);
+    const chosen = compatible(fixable.map(f => f.fix));
+    let refused: string | null = 'nothing left to fix there';
+    if (chosen.length > 0) {
+      state.applying = true;
+      try {
+        refused = applyFixes(target, chosen, state.checkedIds);
+      } finally {
+        state.applying = false;
+      }
+    }
+    const codes = [...new Set(fixable.filter(f => chosen.includes(f.fix)).map(f => f.code))].join(', ');
+    const rest = fixable.length - chosen.length;
+    state.fixNote =
+      refused !== null
+        ? { kind: 'refused', text: `Not fixed: ${refused}.` }
+        : {
+            kind: 'fixed',
+            text:
+              (chosen.length === 1
+                ? `Fixed ${codes}: ${chosen[0].message}.`
+                : `Fixed ${chosen.length} findings (${codes}).`) +
+              (rest > 0 ? ` ${rest} more to fix after the re-check.` : '') +
+              ` ${UNDO_HINT}.`
+          };
   }
 
   private _optionsChanged(): void {
@@ -726,6 +753,14 @@ export class ChecklistModel implements IDisposable {
     state.controller = null;
     state.findingsVersion++;
     this._refreshLive(state);
+    const pending = state.pendingFix;
+    if (pending !== null && state.status === 'error') {
+      state.pendingFix = null;
+      state.fixNote = { kind: 'refused', text: 'Not fixed: the check failed.' };
+    } else if (pending !== null && checkedAsIs(state)) {
+      state.pendingFix = null; // the check is of the notebook as it is: fix what it found
+      this._applyFixes(state, pending.keys, pending.target);
+    }
     this._emit(state);
   }
 
@@ -876,6 +911,11 @@ export class ChecklistModel implements IDisposable {
       this._changed.emit(state.handle);
     }
   }
+}
+
+/** The report is of the notebook as it is now: its fixes' positions hold. */
+function checkedAsIs(state: NotebookState): boolean {
+  return state.report !== null && state.checkedVersion === state.contentVersion;
 }
 
 function sameFinding(a: Finding, b: Finding): boolean {

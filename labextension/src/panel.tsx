@@ -192,7 +192,7 @@ function NotebookChecklist({
             </button>
           )}
           {view.fixNote !== null && (
-            <div className={`nbprod-fix-note${view.fixNote.applied ? '' : ' nbprod-error'}`} role="status">
+            <div className="nbprod-fix-note" data-kind={view.fixNote.kind} role="status">
               <InlineCode text={view.fixNote.text} />
             </div>
           )}

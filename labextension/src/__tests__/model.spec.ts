@@ -805,39 +805,64 @@ describe('fixes', () => {
   it('applies a fix as one step, says what it did, and re-checks after the edit', async () => {
     const { client, model, nb, target } = await checked([finding(empty(1))]);
     const [entry] = model.view()!.groups.flatMap(g => g.entries);
-    expect(model.fix(nb, [entry.finding], target)).toBe(true);
+    model.fix(nb, [entry.finding], target);
     expect(nb.cellIds()).toEqual(['c0', 'c2']);
     expect(target.transactions).toBe(1);
     expect(model.view()!.fixNote).toEqual({
-      applied: true,
+      kind: 'fixed',
       text: 'Fixed NBP503: delete the empty cell. Z in the notebook (command mode) undoes it.'
     });
     jest.advanceTimersByTime(100);
     expect(client.calls).toHaveLength(2); // the re-check of the fixed notebook
-    expect(model.view()!.fixNote).not.toBeNull(); // the fix's own edit keeps the note
+    expect(model.view()!.fixNote?.kind).toBe('fixed'); // the fix's own edit keeps the note
   });
 
-  it('refuses a fix computed on content that changed since, until the re-check', async () => {
+  it('a fix of content changed since waits for the re-check and applies at its new positions', async () => {
     const { client, model, nb, target } = await checked([finding(empty(1))]);
     const stale = model.findings(nb)[0];
-    model.contentChanged(nb); // the user typed
-    expect(model.fix(nb, [stale], target)).toBe(false);
-    expect(nb.cellIds()).toEqual(['c0', 'c1', 'c2']);
+    nb.cellList.splice(0, 0, { id: 'top', source: 'import os', kind: 'code' }); // the user added a cell
+    model.contentChanged(nb);
+    model.fix(nb, [stale], target);
     expect(target.transactions).toBe(0);
-    expect(model.view()!.fixNote?.applied).toBe(false);
-    expect(model.view()!.fixNote?.text).toMatch(/^Not fixed: the notebook changed since it was checked/);
+    expect(model.view()!.fixNote).toEqual({ kind: 'waiting', text: 'Fixing once the check is up to date…' });
 
     jest.advanceTimersByTime(100);
-    client.calls[1].resolve(report([finding(empty(1))]));
+    const moved = finding(empty(1));
+    moved.cell_index = 2;
+    moved.fix!.edits = [{ kind: 'delete_cell', cell_index: 2, cell_id: 'c1' }];
+    client.calls[1].resolve(report([moved]));
     await settle();
-    expect(model.fix(nb, model.findings(nb), target)).toBe(true);
-    expect(nb.cellIds()).toEqual(['c0', 'c2']);
+    expect(nb.cellIds()).toEqual(['top', 'c0', 'c2']);
+    expect(target.transactions).toBe(1);
+    expect(model.view()!.fixNote?.kind).toBe('fixed');
+  });
+
+  it('a waiting fix whose finding the re-check no longer reports changes nothing', async () => {
+    const { client, model, nb, target } = await checked([finding(empty(1))]);
+    const stale = model.findings(nb)[0];
+    model.contentChanged(nb);
+    model.fix(nb, [stale], target);
+    jest.advanceTimersByTime(100);
+    client.calls[1].resolve(report([]));
+    await settle();
+    expect(target.transactions).toBe(0);
+    expect(model.view()!.fixNote).toEqual({ kind: 'refused', text: 'Not fixed: nothing left to fix there.' });
+  });
+
+  it('without auto-check, a fix of content changed since is refused', async () => {
+    const { model, nb, target } = await checked([finding(empty(1))]);
+    model.updateSettings({ autoCheck: false });
+    model.contentChanged(nb);
+    model.fix(nb, model.findings(nb), target);
+    expect(target.transactions).toBe(0);
+    expect(model.view()!.fixNote?.kind).toBe('refused');
+    expect(model.view()!.fixNote?.text).toMatch(/^Not fixed: the notebook changed since it was checked/);
   });
 
   it('"Fix all safe" applies every safe fix together, never an unsafe one', async () => {
     const { model, nb, target } = await checked([finding(empty(1)), finding(empty(2, 'unsafe'))]);
     expect(model.view()!.safeFixes).toBe(1);
-    expect(model.fixAllSafe(nb, target)).toBe(true);
+    model.fixAllSafe(nb, target);
     expect(nb.cellIds()).toEqual(['c0', 'c2']);
   });
 

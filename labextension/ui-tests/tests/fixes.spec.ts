@@ -119,8 +119,8 @@ test.describe('Fix buttons', () => {
     await dialog.getByRole('button', { name: 'Apply fix' }).click();
     await expect(row(page, 'NBP401')).toHaveCount(0);
     expect((await sources(page))[4]).toBe(ORIGINAL[4].replace('except:\n    pass', 'except Exception:\n    raise'));
-    await upToDate(page);
 
+    // at once, before the re-check of that edit: the fixes wait for it and apply to what it finds
     await fixAll(page).click();
     await expect(note(page)).toHaveText(
       'Fixed 2 findings (NBP503, NBP302). Z in the notebook (command mode) undoes it.'
