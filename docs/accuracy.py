@@ -375,7 +375,9 @@ def render(
         "worth the user's attention as the rule's documentation describes it, *false* when "
         "it is wrong, or right but useless. Every judgment and its reason is in "
         "[accuracy-judgments.json](accuracy-judgments.json). Regenerate (and list the sampled "
-        "findings still to judge) with `.venv/bin/python docs/accuracy.py`."
+        "findings still to judge) with `.venv/bin/python docs/accuracy.py`. This measures "
+        "precision; what the ML rules miss (recall, read on 20 training notebooks) is in "
+        "[recall.md](recall.md)."
     )
     w("")
     errors = report.get("errors") or []
