@@ -28,6 +28,8 @@ def step(path: str, name: str) -> str | None:
         return "loading notebooks (JSON, cells)"
     if name == "_parse_source":
         return "parsing cells (ast, IPython masking)"
+    if name == "with_fixes" and path.endswith("engine.py"):
+        return "fixes (the safe ones; libcst codemods)"
     if name == "run" and path.endswith("analysis/cell.py"):
         return "per-cell fact pass (with the nesting-depth guard)"
     if path.endswith("analysis/ml.py") and name in ("trainings", "constructions", "sites"):
