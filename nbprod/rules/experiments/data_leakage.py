@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from nbprod.analysis import AnalyzedNotebook, CellFacts
 from nbprod.analysis.cell import dotted_name
-from nbprod.analysis.ml import Bind, MLFacts, Role, Split, Step
+from nbprod.analysis.ml import Bind, MLFacts, Role, Site, Split, Step
 from nbprod.analysis.ml_catalog import CROSS_VALIDATION, classify
 from nbprod.findings import ChecklistArea, Finding, Severity
 from nbprod.rules.base import Invalid, Rule
@@ -622,23 +622,24 @@ class DataLeakage(Rule):
                     )
                 ):
                     splitting.add(bind.name)
-        flows = [
-            s
-            for s in ml.sites
-            if isinstance(s.node.func, ast.Attribute)
-            and s.node.func.attr in _FLOWS
-            and isinstance(s.node.func.value, ast.Name)
-            and s.node.func.value.id in splitting
-        ]
+        flows: list[tuple[str, Site]] = []  # (generator, flow call)
+        for site in ml.sites:
+            func = site.node.func
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr in _FLOWS
+                and isinstance(func.value, ast.Name)
+                and func.value.id in splitting
+            ):
+                flows.append((func.value.id, site))
         held_out = {
-            f.node.func.value.id  # type: ignore[attr-defined]
-            for f in flows
+            generator
+            for generator, flow in flows
             if any(
-                k.arg == "subset" and _constant(k.value) == "validation" for k in f.node.keywords
+                k.arg == "subset" and _constant(k.value) == "validation" for k in flow.node.keywords
             )
         }
-        for flow in flows:
-            generator = flow.node.func.value.id  # type: ignore[attr-defined]
+        for generator, flow in flows:
             if generator in held_out and not any(k.arg == "subset" for k in flow.node.keywords):
                 yield self.at_node(
                     nb,
