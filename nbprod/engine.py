@@ -59,8 +59,11 @@ def check_notebook(nb: Notebook, settings: Settings) -> FileResult:
     return FileResult(nb.filename, findings)
 
 
-def check_notebook_data(data: Any, filename: str, settings: Settings) -> FileResult:
-    """Check notebook JSON already in memory (the frontend's, unsaved edits included)."""
+def check_notebook_data(
+    data: Any, filename: str, settings: Settings, fixes: bool = False
+) -> FileResult:
+    """Check notebook JSON already in memory (the frontend's, unsaved edits included);
+    with ``fixes``, fill in the fixes too (see :func:`with_fixes`)."""
     try:
         nb = notebook_from_data(data, filename)
     except NotebookError as exc:
@@ -69,7 +72,7 @@ def check_notebook_data(data: Any, filename: str, settings: Settings) -> FileRes
         raise
     except Exception as exc:
         return FileResult(filename, error=internal_error("the notebook reader", exc))
-    return check_notebook(nb, settings)
+    return _checked(nb, settings, fixes)
 
 
 def check_file(path: Path, settings: Settings, display_name: str | None = None) -> FileResult:
@@ -84,8 +87,12 @@ def check_file(path: Path, settings: Settings, display_name: str | None = None) 
         raise
     except Exception as exc:
         return FileResult(name, error=internal_error("the notebook reader", exc))
+    return _checked(nb, settings, fixes=True)
+
+
+def _checked(nb: Notebook, settings: Settings, fixes: bool) -> FileResult:
     result = check_notebook(nb, settings)
-    if result.findings and nb.nbformat == 4:  # nbformat 3 cells are not where edits point
+    if fixes and result.findings and nb.nbformat == 4:  # v3 cells are not where edits point
         with_fixes(nb, result, settings)
     return result
 

@@ -27,7 +27,6 @@ from nbprod.fixes.model import Edit, Fix
 from nbprod.fixes.text import apply_replacements, parses
 from nbprod.notebook import Notebook, NotebookError, notebook_from_data
 from nbprod.notebook.load import read_regular_file
-from nbprod.selection import fixable
 
 MAX_ROUNDS = 10
 
@@ -119,17 +118,6 @@ def attach(nb: Notebook, findings: list[Finding], fixable: Fixable) -> list[Find
     """``findings`` in order, fixes filled in for those whose rule is fixable."""
     fixed = iter(with_fixes(nb, [f for f in findings if fixable(f)]))
     return [next(fixed) if fixable(f) else f for f in findings]
-
-
-def attach_to_data(result: FileResult, data: Any, settings: Settings) -> None:
-    """Fill the fixes of ``result``, the check of notebook JSON ``data``."""
-    if not result.findings or not editable(data):
-        return
-    try:
-        nb = notebook_from_data(data, result.filename)
-    except NotebookError:
-        return
-    result.findings = attach(nb, result.findings, lambda f: fixable(settings, f.code))
 
 
 def apply_fixes(data: dict[str, Any], fixes: Sequence[Fix]) -> list[Fix]:

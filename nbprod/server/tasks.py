@@ -9,9 +9,10 @@ from typing import Any
 def check(notebook: dict[str, Any], api_path: str, location: str) -> dict[str, Any]:
     """What ``nbprod check --format json`` prints for this notebook, named by its API path,
     fixes included: the sidebar applies their edits through the notebook model."""
+    from dataclasses import replace
+
     from nbprod.config import ConfigError, load_settings
     from nbprod.engine import FileResult, check_notebook_data
-    from nbprod.fixes.apply import attach_to_data
     from nbprod.reporters.json import report_dict
 
     # The engine matches per-file-ignores against the filename it is given, so it gets
@@ -21,8 +22,9 @@ def check(notebook: dict[str, Any], api_path: str, location: str) -> dict[str, A
     except ConfigError as exc:
         result = FileResult(location, error=str(exc))
     else:
-        result = check_notebook_data(notebook, location, settings)
-        attach_to_data(result, notebook, settings)
+        # every fix, the unsafe ones too: the sidebar offers them behind a confirmation
+        every_fix = replace(settings, unsafe_fixes=True)
+        result = check_notebook_data(notebook, location, every_fix, fixes=True)
     report: dict[str, Any] = report_dict([result])
     for key in ("findings", "errors", "skipped"):
         for entry in report.get(key, []):
