@@ -645,6 +645,13 @@ def _annotations(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]
     return found
 
 
+def is_constant(node: ast.expr | None, value: object) -> bool:
+    """Whether ``node`` is the literal ``value`` (of its type too: `1` is not `True`)."""
+    return (
+        isinstance(node, ast.Constant) and type(node.value) is type(value) and node.value == value
+    )
+
+
 def dotted_name(node: ast.expr) -> str | None:
     """``pd.read_csv`` for an Attribute chain ending in a Name, else None."""
     parts: list[str] = []

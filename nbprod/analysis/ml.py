@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal, TypeVar
 
-from nbprod.analysis.cell import CallRef, CellFacts, dotted_name
+from nbprod.analysis.cell import CallRef, CellFacts, dotted_name, is_constant
 from nbprod.analysis.ml_catalog import (
     COMPOSITES,
     CROSS_VALIDATION,
@@ -591,22 +591,26 @@ class MLFacts:
         if qualified in LABELLED_DATASETS:
             if qualified.endswith("from_directory"):  # unless `labels=None`
                 return not any(
-                    k.arg in ("labels", "label_mode") and _is_none(k.value) for k in node.keywords
+                    k.arg in ("labels", "label_mode") and is_constant(k.value, None)
+                    for k in node.keywords
                 )
             return len(_positional(node)) >= 2 or any(
-                k.arg == "targets" and not _is_none(k.value) for k in node.keywords
+                k.arg == "targets" and not is_constant(k.value, None) for k in node.keywords
             )
         if qualified in PAIRED_DATASETS:
             first = node.args[0] if node.args else None
             return isinstance(first, (ast.Tuple, ast.List)) and len(first.elts) >= 2
         if qualified == "tensorflow_datasets.load":
-            return any(k.arg == "as_supervised" and _is_true(k.value) for k in node.keywords)
+            return any(
+                k.arg == "as_supervised" and is_constant(k.value, True) for k in node.keywords
+            )
         method = _method(node)
         if qualified is not None or method is None:
             return False
         if method in LABELLED_FLOWS:
             return not any(
-                k.arg == "class_mode" and (_is_none(k.value) or _is_constant(k.value, "input"))
+                k.arg == "class_mode"
+                and (is_constant(k.value, None) or is_constant(k.value, "input"))
                 for k in node.keywords
             )
         if method == "flow":
@@ -627,7 +631,7 @@ class MLFacts:
                 found.append(Evaluation(site, api))
         for training in self.trainings:
             for keyword in training.site.node.keywords:
-                if keyword.arg in HELD_OUT_KEYWORDS and not _is_none(keyword.value):
+                if keyword.arg in HELD_OUT_KEYWORDS and not is_constant(keyword.value, None):
                     found.append(Evaluation(training.site, keyword.arg, standalone=False))
             driver = training.model is not None and training.model.kind == "trainer"
             if driver and training.api == "fit" and len(training.site.node.args) >= 3:
@@ -690,7 +694,7 @@ class MLFacts:
                 trackers = [named] if named is not None else _named_trackers(site.node)
                 found.extend(TrackerUse(site.facts, t, line) for t in trackers)
             elif call in LOGGING_TRAINERS and not any(
-                k.arg == "logger" and _is_false(k.value) for k in site.node.keywords
+                k.arg == "logger" and is_constant(k.value, False) for k in site.node.keywords
             ):
                 found.append(TrackerUse(site.facts, "lightning-logs", line))
             elif accelerate and call is None and _method(site.node) == "init_trackers":
@@ -1046,10 +1050,6 @@ def _is_neural(model: Construction) -> bool:
     return q.startswith(("keras.", "torch", "tensorflow")) or "." not in q  # notebook nn classes
 
 
-def _is_none(node: ast.expr) -> bool:
-    return isinstance(node, ast.Constant) and node.value is None
-
-
 def _plumbing(qualified: str) -> bool:
     """A Keras layer that feeds data in without learning a non-linear function."""
     return qualified.startswith("keras.") and qualified.rpartition(".")[2] in KERAS_PLUMBING
@@ -1061,23 +1061,11 @@ def _activation(dense: ast.Call) -> str | None:
     activation = next((k.value for k in dense.keywords if k.arg == "activation"), None)
     if activation is None and len(dense.args) >= 2:
         activation = dense.args[1]
-    if activation is None or _is_none(activation):
+    if activation is None or is_constant(activation, None):
         return None
     if isinstance(activation, ast.Constant) and isinstance(activation.value, str):
         return activation.value
     return "?"
-
-
-def _is_false(node: ast.expr) -> bool:
-    return isinstance(node, ast.Constant) and node.value is False
-
-
-def _is_true(node: ast.expr) -> bool:
-    return isinstance(node, ast.Constant) and node.value is True
-
-
-def _is_constant(node: ast.expr, value: object) -> bool:
-    return isinstance(node, ast.Constant) and node.value == value
 
 
 def _method(call: ast.Call) -> str | None:
@@ -1089,7 +1077,7 @@ def _named_trackers(call: ast.Call) -> list[str]:
     "configured" when they come from a variable."""
     found: list[str] = []
     for keyword in call.keywords:
-        if keyword.arg not in TRACKER_KEYWORDS or _is_none(keyword.value):
+        if keyword.arg not in TRACKER_KEYWORDS or is_constant(keyword.value, None):
             continue
         value = keyword.value
         items = value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]

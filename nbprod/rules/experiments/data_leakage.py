@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from nbprod.analysis import AnalyzedNotebook, CellFacts
-from nbprod.analysis.cell import dotted_name
+from nbprod.analysis.cell import dotted_name, is_constant
 from nbprod.analysis.ml import Bind, MLFacts, Role, Site, Split, Step
 from nbprod.analysis.ml_catalog import CROSS_VALIDATION, classify
 from nbprod.findings import ChecklistArea, Finding, Severity
@@ -617,7 +617,7 @@ class DataLeakage(Rule):
                     isinstance(value, ast.Call)
                     and (ml.qualify(dotted_name(value.func)) or "").endswith(".ImageDataGenerator")
                     and any(
-                        k.arg == "validation_split" and not _is_none(k.value)
+                        k.arg == "validation_split" and not is_constant(k.value, None)
                         for k in value.keywords
                     )
                 ):
@@ -636,7 +636,7 @@ class DataLeakage(Rule):
             generator
             for generator, flow in flows
             if any(
-                k.arg == "subset" and _constant(k.value) == "validation" for k in flow.node.keywords
+                k.arg == "subset" and is_constant(k.value, "validation") for k in flow.node.keywords
             )
         }
         for generator, flow in flows:
@@ -870,7 +870,7 @@ def _filled_in_place(step: Step, leaky: dict[int, _Fit]) -> Iterator[tuple[str, 
     if not isinstance(step.node, ast.Expr) or not isinstance(step.node.value, ast.Call):
         return
     call = step.node.value
-    if not any(k.arg == "inplace" and _is_true(k.value) for k in call.keywords):
+    if not any(k.arg == "inplace" and is_constant(k.value, True) for k in call.keywords):
         return
     if not isinstance(call.func, ast.Attribute):
         return
@@ -883,15 +883,3 @@ def _filled_in_place(step: Step, leaky: dict[int, _Fit]) -> Iterator[tuple[str, 
         for node in ast.walk(arg):
             if isinstance(node, ast.Call) and id(node) in leaky:
                 yield base.id, leaky[id(node)]
-
-
-def _is_none(node: ast.expr) -> bool:
-    return isinstance(node, ast.Constant) and node.value is None
-
-
-def _constant(node: ast.expr) -> object:
-    return node.value if isinstance(node, ast.Constant) else None
-
-
-def _is_true(node: ast.expr) -> bool:
-    return isinstance(node, ast.Constant) and node.value is True

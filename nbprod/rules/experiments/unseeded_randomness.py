@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from nbprod.analysis import AnalyzedNotebook
-from nbprod.analysis.cell import dotted_name
+from nbprod.analysis.cell import dotted_name, is_constant
 from nbprod.analysis.ml import Bind, Site
 from nbprod.findings import ChecklistArea, Finding, Severity
 from nbprod.rules.base import Invalid, Rule
@@ -455,12 +455,12 @@ class UnseededRandomness(Rule):
         ml = nb.ml
         keywords = {k.arg: k.value for k in site.node.keywords}
         if None in keywords or any(
-            k in keywords and not _is_none(keywords[k]) for k in source.seeds
+            k in keywords and not is_constant(keywords[k], None) for k in source.seeds
         ):
             return None  # seeded, or `**kwargs` may seed it
-        if source.flag is not None and not _is_true(keywords.get(source.flag)):
+        if source.flag is not None and not is_constant(keywords.get(source.flag), True):
             return None
-        if "shuffle" in keywords and _is_false(keywords["shuffle"]):
+        if "shuffle" in keywords and is_constant(keywords["shuffle"], False):
             return None
         if source.when == "training" and not ml.trainings:
             return None
@@ -580,7 +580,7 @@ class UnseededRandomness(Rule):
 def _drawing_library(qualified: str, call: ast.Call) -> str | None:
     module, _, name = qualified.rpartition(".")
     if module == "tensorflow.random" and name not in _TF_QUIET:
-        seeded = any(k.arg == "seed" and not _is_none(k.value) for k in call.keywords)
+        seeded = any(k.arg == "seed" and not is_constant(k.value, None) for k in call.keywords)
         return None if seeded or name.startswith("stateless_") else "tensorflow"
     if (
         module == "numpy.random"
@@ -612,18 +612,6 @@ def _shuffled_name(call: ast.Call) -> str | None:
     ):
         return call.args[0].id
     return None
-
-
-def _is_none(node: ast.expr | None) -> bool:
-    return isinstance(node, ast.Constant) and node.value is None
-
-
-def _is_true(node: ast.expr | None) -> bool:
-    return isinstance(node, ast.Constant) and node.value is True
-
-
-def _is_false(node: ast.expr | None) -> bool:
-    return isinstance(node, ast.Constant) and node.value is False
 
 
 def _call_label(site: Site) -> str:
