@@ -414,7 +414,7 @@ class DataLeakage(Rule):
                 if bind.rebinds:
                     fitted.pop(bind.name, None)
                     resamplers.pop(bind.name, None)
-                label = _resampler(ml, bind.value)
+                label = _built_class(ml, bind.value, "resampler")
                 if label is not None:
                     resamplers[bind.name] = label  # `sm = SMOTE(random_state=0)`
                 value = bind.value
@@ -503,7 +503,7 @@ class DataLeakage(Rule):
         label = (
             resamplers.get(receiver.id)
             if isinstance(receiver, ast.Name)
-            else _resampler(ml, receiver)
+            else _built_class(ml, receiver, "resampler")
         )
         data = _data_arguments(call)
         if label is None or not data or any(n in roles for n in ml.reads(data)):
@@ -720,7 +720,7 @@ def _functions(nb: AnalyzedNotebook) -> _Functions:
             for sub in ast.walk(node):
                 if not isinstance(sub, ast.Call):
                     if isinstance(sub, ast.Assign) and isinstance(sub.value, ast.Call):
-                        label = _preprocessor(ml, sub.value)
+                        label = _built_class(ml, sub.value, "preprocessor")
                         for target in sub.targets:
                             if label is not None and isinstance(target, ast.Name):
                                 local[target.id] = label
@@ -738,7 +738,7 @@ def _functions(nb: AnalyzedNotebook) -> _Functions:
                     label = (
                         local.get(receiver.id)
                         if isinstance(receiver, ast.Name)
-                        else _preprocessor(ml, receiver)
+                        else _built_class(ml, receiver, "preprocessor")
                     )
                     if label is not None and set(ml.reads(list(sub.args[:1]))) & set(params):
                         found.fits[node.name] = label
@@ -803,12 +803,18 @@ def _splits_data(qualified: str | None) -> bool:
     )
 
 
-def _preprocessor(ml: MLFacts, value: ast.expr) -> str | None:
-    """The class of a preprocessor construction (`StandardScaler()` -> "StandardScaler")."""
+def _built_class(ml: MLFacts, value: ast.expr | None, kind: str) -> str | None:
+    """The class a construction makes when it is of ``kind``: "preprocessor"
+    (`StandardScaler()` -> "StandardScaler") or "resampler" (imbalanced-learn's
+    `SMOTE(...)` -> "SMOTE")."""
     if not isinstance(value, ast.Call):
         return None
     qualified = ml.qualify(dotted_name(value.func))
-    if qualified is None or classify(qualified) != "preprocessor":
+    if qualified is None:
+        return None
+    if kind == "resampler" and not qualified.startswith("imblearn."):
+        return None
+    if kind == "preprocessor" and classify(qualified) != "preprocessor":
         return None
     return qualified.rpartition(".")[2]
 
@@ -853,16 +859,6 @@ def _report_key(origin: _Fit) -> object:
     if origin.kind == "statistic":
         return (id(origin.facts), origin.call.lineno)
     return id(origin.call)
-
-
-def _resampler(ml: MLFacts, value: ast.expr | None) -> str | None:
-    """The imbalanced-learn class a construction makes (`SMOTE(...)` -> "SMOTE")."""
-    if not isinstance(value, ast.Call):
-        return None
-    qualified = ml.qualify(dotted_name(value.func))
-    if qualified is None or not qualified.startswith("imblearn."):
-        return None
-    return qualified.rpartition(".")[2]
 
 
 def _filled_in_place(step: Step, leaky: dict[int, _Fit]) -> Iterator[tuple[str, _Fit]]:
