@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 import difflib
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from nbprod.fixes.model import Edit
 from nbprod.notebook.ipython import mask
@@ -74,39 +74,43 @@ def line_edits(cell: Cell, old: str, new: str) -> tuple[Edit, ...]:
     ``old`` has the same line lengths as ``cell.source`` on the lines that differ
     (it is the source, or the source with IPython syntax masked elsewhere).
     """
+    return tuple(
+        Edit(
+            "replace",
+            cell.index,
+            cell.id,
+            position(old, start),
+            position(old, start + len(removed)),
+            inserted,
+        )
+        for start, removed, inserted in changed_spans(old, new)
+    )
+
+
+def changed_spans(old: str, new: str) -> Iterator[tuple[int, str, str]]:
+    """Line-wise differences of ``old`` and ``new``, each trimmed to what changes:
+    (string index in ``old``, the text removed there, the text inserted)."""
     old_lines = old.splitlines(keepends=True)
     new_lines = new.splitlines(keepends=True)
     starts = [0]
     for text in old_lines:
         starts.append(starts[-1] + len(text))
-    edits: list[Edit] = []
     matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
         before, after = "".join(old_lines[i1:i2]), "".join(new_lines[j1:j2])
-        prefix = len(_common_prefix(before, after))
+        prefix = _common(before, after)
         before, after = before[prefix:], after[prefix:]
-        suffix = len(_common_prefix(before[::-1], after[::-1]))
-        start = starts[i1] + prefix
-        end = start + len(before) - suffix
-        edits.append(
-            Edit(
-                "replace",
-                cell.index,
-                cell.id,
-                position(old, start),
-                position(old, end),
-                after[: len(after) - suffix],
-            )
-        )
-    return tuple(edits)
+        suffix = _common(before[::-1], after[::-1])
+        yield starts[i1] + prefix, before[: len(before) - suffix], after[: len(after) - suffix]
 
 
-def _common_prefix(a: str, b: str) -> str:
+def _common(a: str, b: str) -> int:
+    """The length of the common prefix of ``a`` and ``b``."""
     size = 0
     for x, y in zip(a, b):
         if x != y:
             break
         size += 1
-    return a[:size]
+    return size
