@@ -15,15 +15,18 @@ from __future__ import annotations
 import ast
 import json
 import re
+from typing import TYPE_CHECKING
 
 import libcst as cst
-from libcst.codemod import CodemodContext, SkipFile
 
 from nbprod.findings import Finding
-from nbprod.fixes.codemod import PositionedCodemod, codemod_edits
+from nbprod.fixes.codemod import PositionedCodemod, Skip, codemod_edits
 from nbprod.fixes.model import Fix
 from nbprod.fixes.parameters import assignment, define
 from nbprod.notebook.model import Notebook
+
+if TYPE_CHECKING:
+    from libcst.codemod import CodemodContext
 
 NAME = "DATA_DIR"
 _POSIX_MACHINE = re.compile(r"^(?:~[^/\s]*/|/)")
@@ -34,7 +37,7 @@ class PathFromParameter(PositionedCodemod):
     ``folder`` being the parameter ``name``."""
 
     def __init__(
-        self, context: CodemodContext, line: int, column: int, folder: str, name: str = NAME
+        self, context: CodemodContext | None, line: int, column: int, folder: str, name: str = NAME
     ) -> None:
         super().__init__(context, line, column)
         self.folder = folder.rstrip("/")
@@ -47,10 +50,10 @@ class PathFromParameter(PositionedCodemod):
             return updated_node
         value = original_node.evaluated_value
         if not isinstance(value, str) or not value.startswith(self.folder):
-            raise SkipFile("not a path under the folder")
+            raise Skip("not a path under the folder")
         rest = value[len(self.folder) :]
         if rest and not rest.startswith("/"):
-            raise SkipFile("the folder is only a prefix of a name")
+            raise Skip("the folder is only a prefix of a name")
         self.done = True
         if not rest:
             return cst.Name(self.name)
@@ -63,7 +66,7 @@ class PathFromParameter(PositionedCodemod):
         self, original_node: cst.ConcatenatedString, updated_node: cst.ConcatenatedString
     ) -> cst.ConcatenatedString:
         if self.done:  # `'/home/a/' 'x.csv'`: a part rewritten alone would change the rest
-            raise SkipFile("part of an implicitly concatenated string")
+            raise Skip("part of an implicitly concatenated string")
         return updated_node
 
 
@@ -83,7 +86,7 @@ def fix(nb: Notebook, finding: Finding) -> Fix | None:
         if folder_or_none is None:
             return None
         folder = folder_or_none
-    command = PathFromParameter(CodemodContext(), finding.line, finding.column, folder)
+    command = PathFromParameter(None, finding.line, finding.column, folder)
     edits = codemod_edits(cell, command)
     if edits is None:
         return None

@@ -12,15 +12,18 @@ means no fix. Unsafe: which settings are worth a parameter is the user's call.
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 import libcst as cst
-from libcst.codemod import CodemodContext, SkipFile
 
 from nbprod.findings import Finding
-from nbprod.fixes.codemod import PositionedCodemod, codemod_edits
+from nbprod.fixes.codemod import PositionedCodemod, Skip, codemod_edits
 from nbprod.fixes.model import Fix
 from nbprod.fixes.parameters import assignment, define
 from nbprod.notebook.model import Notebook
+
+if TYPE_CHECKING:
+    from libcst.codemod import CodemodContext
 
 # Run-time settings, not hyper-parameters: they stay where they are.
 _KEEP = frozenset(
@@ -33,7 +36,7 @@ class NameLiterals(PositionedCodemod):
     """Replace the numeric keyword literals of the call at ``line``:``column`` (1-based)
     with upper-case names; ``constants`` collects ``(NAME, literal)``."""
 
-    def __init__(self, context: CodemodContext, line: int, column: int) -> None:
+    def __init__(self, context: CodemodContext | None, line: int, column: int) -> None:
         super().__init__(context, line, column)
         self.constants: list[tuple[str, str]] = []
 
@@ -45,14 +48,14 @@ class NameLiterals(PositionedCodemod):
         for arg in updated_node.args:
             literal = _numeric(code(arg.value))
             if literal is not None and arg.keyword is None and not arg.star:
-                raise SkipFile("a positional literal has no name to give it")
+                raise Skip("a positional literal has no name to give it")
             if literal is not None and arg.keyword is not None and arg.keyword.value not in _KEEP:
                 name = arg.keyword.value.upper()
                 self.constants.append((name, literal))
                 arg = arg.with_changes(value=cst.Name(name))
             args.append(arg)
         if not self.constants:
-            raise SkipFile("no literal to name")
+            raise Skip("no literal to name")
         self.done = True
         return updated_node.with_changes(args=args)
 
@@ -71,7 +74,7 @@ def _numeric(text: str) -> str | None:
 
 def fix(nb: Notebook, finding: Finding) -> Fix | None:
     cell = nb.cells[finding.cell_index]
-    command = NameLiterals(CodemodContext(), finding.line, finding.column)
+    command = NameLiterals(None, finding.line, finding.column)
     edits = codemod_edits(cell, command)
     if edits is None:
         return None

@@ -10,15 +10,18 @@ positional argument, an output) get no fix.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import libcst as cst
-from libcst.codemod import CodemodContext
 
 from nbprod.findings import Finding
 from nbprod.fixes.codemod import PositionedCodemod, codemod_edits
 from nbprod.fixes.model import Fix
 from nbprod.fixes.parameters import imports_module
 from nbprod.notebook.model import Notebook
+
+if TYPE_CHECKING:
+    from libcst.codemod import CodemodContext
 
 _STRINGS = (cst.SimpleString, cst.ConcatenatedString)
 
@@ -28,7 +31,7 @@ class SecretFromEnvironment(PositionedCodemod):
     name it is given to) with ``os.environ[...]``; ``variable`` is the NAME chosen."""
 
     def __init__(
-        self, context: CodemodContext, line: int, column: int, add_import: bool = True
+        self, context: CodemodContext | None, line: int, column: int, add_import: bool = True
     ) -> None:
         super().__init__(context, line, column)
         self.add_import = add_import
@@ -102,7 +105,7 @@ def _name(target: cst.BaseExpression) -> str | None:
 def fix(nb: Notebook, finding: Finding) -> Fix | None:
     cell = nb.cells[finding.cell_index]
     imported = any(imports_module(c.source, "os") for c in nb.code_cells if c.index <= cell.index)
-    command = SecretFromEnvironment(CodemodContext(), finding.line, finding.column, not imported)
+    command = SecretFromEnvironment(None, finding.line, finding.column, not imported)
     edits = codemod_edits(cell, command)
     if edits is None or command.variable is None:
         return None

@@ -10,7 +10,6 @@ is the user's reading.
 from __future__ import annotations
 
 import libcst as cst
-from libcst.codemod import CodemodContext
 
 from nbprod.findings import Finding
 from nbprod.fixes.codemod import PositionedCodemod, codemod_edits
@@ -69,7 +68,7 @@ def fix(nb: Notebook, finding: Finding) -> Fix | None:
     lines = cell.source.split("\n")
     if not lines[finding.line - 1][finding.column - 1 :].startswith("except"):
         return None  # a warnings filter
-    edits = codemod_edits(cell, ReraiseInHandler(CodemodContext(), finding.line, finding.column))
+    edits = codemod_edits(cell, ReraiseInHandler(None, finding.line, finding.column))
     if edits is None:
         return None
     return Fix("catch `Exception` and re-raise it after any logging", "unsafe", edits)

@@ -87,6 +87,23 @@ def line_edits(cell: Cell, old: str, new: str) -> tuple[Edit, ...]:
     )
 
 
+def source_edits(cell: Cell, masked: str, new: str) -> tuple[Edit, ...] | None:
+    """The edits that turn ``masked`` (the cell's source, IPython syntax masked) into
+    ``new``; None when nothing changes or a change would touch a line holding IPython
+    syntax (kept byte for byte)."""
+    if new == masked:
+        return None
+    original_lines = cell.source.split("\n")
+    masked_lines = masked.split("\n")
+    edits = line_edits(cell, masked, new)
+    for edit in edits:
+        assert edit.start is not None and edit.end is not None
+        for number in range(edit.start[0], edit.end[0] + 1):
+            if original_lines[number - 1] != masked_lines[number - 1]:
+                return None
+    return edits
+
+
 def changed_spans(old: str, new: str) -> Iterator[tuple[int, str, str]]:
     """Line-wise differences of ``old`` and ``new``, each trimmed to what changes:
     (string index in ``old``, the text removed there, the text inserted)."""
