@@ -16,16 +16,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import nbprod
 from nbprod.config import Settings
-from nbprod.engine import FileResult
 from nbprod.findings import Finding
+from nbprod.results import FileResult
 
 CACHE_DIR_ENV = "NBPROD_CACHE_DIR"
 DEFAULT_DIR = ".nbprod_cache"
@@ -34,11 +32,15 @@ DEFAULT_DIR = ".nbprod_cache"
 @cache
 def code_fingerprint() -> str:
     """nbprod's version plus the size and mtime of each of its modules."""
-    package = Path(nbprod.__file__).parent
+    package = os.path.dirname(nbprod.__file__)
     digest = hashlib.sha256(nbprod.__version__.encode())
-    for path in sorted(package.rglob("*.py")):
-        stat = path.stat()
-        digest.update(f"{path.relative_to(package)}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+    for folder, subfolders, names in os.walk(package):
+        subfolders.sort()
+        for name in sorted(names):
+            if name.endswith(".py"):
+                stat = os.stat(os.path.join(folder, name))
+                where = os.path.relpath(os.path.join(folder, name), package)
+                digest.update(f"{where}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
     return f"{nbprod.__version__}-{digest.hexdigest()[:16]}"
 
 
@@ -50,14 +52,19 @@ class ResultCache:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.root = directory / code_fingerprint()
+        self._settings_text: dict[int, tuple[Settings, str]] = {}
 
     @classmethod
     def default(cls) -> ResultCache:
         return cls(Path(os.environ.get(CACHE_DIR_ENV) or DEFAULT_DIR))
 
     def _entry(self, path: Path, settings: Settings) -> Path:
+        # a run shares one Settings object per folder: its text is made once
+        known = self._settings_text.get(id(settings))
+        if known is None or known[0] is not settings:
+            known = self._settings_text[id(settings)] = (settings, repr(settings))
         key = hashlib.sha256(
-            f"{os.path.abspath(path)}\0{settings!r}".encode("utf-8", "surrogatepass")
+            f"{os.path.abspath(path)}\0{known[1]}".encode("utf-8", "surrogatepass")
         )
         name = key.hexdigest()
         return self.root / name[:2] / f"{name}.json"
@@ -88,6 +95,8 @@ class ResultCache:
             }
             target = self._entry(path, settings)
             self._prepare(target.parent)
+            import tempfile  # writing: not on a warm run
+
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".tmp")
             try:
                 with os.fdopen(fd, "w", encoding="utf-8", errors="surrogatepass") as handle:
@@ -111,5 +120,7 @@ class ResultCache:
         if not self.root.is_dir():
             for old in self.directory.iterdir():  # entries of other nbprod versions
                 if old.is_dir() and old.name != self.root.name:
+                    import shutil
+
                     shutil.rmtree(old, ignore_errors=True)
         folder.mkdir(parents=True, exist_ok=True)

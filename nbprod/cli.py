@@ -9,29 +9,26 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nbprod import __version__
 from nbprod.cache import ResultCache
 from nbprod.config import ConfigError, Settings, load_settings
 from nbprod.discovery import discover, display_name
-from nbprod.engine import FileResult
 from nbprod.export.cli import register as export_register
-from nbprod.export.cli import run as export_run
 from nbprod.fixes import cli as fixes_cli
-from nbprod.fixes.apply import Fixed
-from nbprod.fixes.registry import describe as describe_fix
 from nbprod.progress import Progress
 from nbprod.reporters import FORMATS, clean, reporter
-from nbprod.reporters.json import render as json_render
-from nbprod.reporters.text import render as text_render
-from nbprod.reporters.text import statistics
 from nbprod.rerun.cli import register as rerun_register
-from nbprod.rerun.cli import run as rerun_run
-from nbprod.rerun.rules import replay_only_selections
-from nbprod.rules.docs import rules_markdown
-from nbprod.rules.registry import catalog, documented_rules, is_replay_rule, rule_by_code_or_name
+from nbprod.results import FileResult
 from nbprod.runner import Task, default_jobs, run
-from nbprod.selection import enabled_rules, validate
+from nbprod.selection import enables_some, validate
+
+if TYPE_CHECKING:
+    from nbprod.fixes.apply import Fixed
+
+# Only what a check of cached results needs is imported above: a warm run is mostly
+# start-up. The analysis, the rules, libcst and the other commands load when used.
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -174,8 +171,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "explain":
             return _explain(args.rule)
         if args.command == "export":
+            from nbprod.export.cli import run as export_run
+
             return export_run(args)
         if args.command == "rerun":
+            from nbprod.rerun.cli import run as rerun_run
+
             return rerun_run(args)
         return _check(args)
     except ConfigError as exc:
@@ -198,6 +199,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _rules(fmt: str) -> int:
+    from nbprod.rules.docs import rules_markdown
+    from nbprod.rules.registry import catalog, documented_rules, is_replay_rule
+
     if fmt == "json":
         print(json.dumps(catalog(), indent=2))
     elif fmt == "markdown":
@@ -210,6 +214,9 @@ def _rules(fmt: str) -> int:
 
 
 def _explain(key: str) -> int:
+    from nbprod.fixes.registry import describe as describe_fix
+    from nbprod.rules.registry import documented_rules, rule_by_code_or_name
+
     rule = rule_by_code_or_name(key, documented_rules())
     if rule is None:
         print(f"nbprod: error: unknown rule '{key}' (see `nbprod rules`)", file=sys.stderr)
@@ -231,28 +238,34 @@ def _check(args: argparse.Namespace) -> int:
     ignore = _selectors(args.ignore)
     for option, values in (("--select", select), ("--extend-select", extend), ("--ignore", ignore)):
         validate(values or (), option)
-    for warning in replay_only_selections([*(select or ()), *(extend or ())]):
-        print(f"nbprod: warning: {warning}", file=sys.stderr)
+    if select or extend:
+        from nbprod.rerun.rules import replay_only_selections
+
+        for warning in replay_only_selections([*(select or ()), *(extend or ())]):
+            print(f"nbprod: warning: {warning}", file=sys.stderr)
     if args.jobs is not None and args.jobs < 1:
         raise ConfigError("--jobs must be at least 1")
     found = discover(args.paths, respect_gitignore=args.respect_gitignore)
     files = found.files
 
     tasks: list[Task] = []
+    by_folder: dict[Path, Settings] = {}  # one pyproject.toml lookup per folder
     for path in files:
-        settings: Settings = replace(
-            load_settings(path).with_cli(
-                select, extend, ignore, args.timeout_per_file, args.memory_per_file
-            ),
-            # reports that carry fixes carry every one; the text shows unsafe ones on request
-            unsafe_fixes=args.unsafe_fixes or args.format in ("json", "sarif"),
-        )
-        validate(
-            [*(settings.select or ()), *settings.extend_select, *settings.ignore],
-            settings.source or "settings",
-        )
+        settings = by_folder.get(path.parent)
+        if settings is None:
+            settings = by_folder[path.parent] = replace(
+                load_settings(path).with_cli(
+                    select, extend, ignore, args.timeout_per_file, args.memory_per_file
+                ),
+                # reports that carry fixes carry every one; text shows unsafe ones on request
+                unsafe_fixes=args.unsafe_fixes or args.format in ("json", "sarif"),
+            )
+            validate(
+                [*(settings.select or ()), *settings.extend_select, *settings.ignore],
+                settings.source or "settings",
+            )
         tasks.append((path, display_name(path), settings))
-    if tasks and not any(enabled_rules(t[2]) for t in tasks):
+    if tasks and not any(enables_some(t[2]) for t in tasks):
         print("nbprod: warning: no rules are enabled", file=sys.stderr)
 
     results = [
@@ -296,10 +309,16 @@ def _check(args: argparse.Namespace) -> int:
     elif args.fix_only and args.format == "text":
         print(fixes_cli.fixed_summary(fixed))
     elif args.statistics:
+        from nbprod.reporters.text import statistics
+
         statistics(results, sys.stdout, args.unsafe_fixes)
     elif args.format == "text":
+        from nbprod.reporters.text import render as text_render
+
         text_render(results, sys.stdout, color, args.unsafe_fixes, fixed if fixing else None)
     elif args.format == "json" and fixing:
+        from nbprod.reporters.json import render as json_render
+
         json_render(results, sys.stdout, fixed=fixes_cli.fixed_json(fixed))
     else:
         reporter(args.format)(results, sys.stdout, color)

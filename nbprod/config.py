@@ -161,9 +161,11 @@ def _toml_type(value: Any) -> str:
 
 
 def settings_from_table(table: dict[str, Any], path: Path) -> Settings:
-    from nbprod.rules.registry import option_defaults  # rules declare their own options
+    known_options: dict[str, Any] = {}
+    if set(table) - _KEYS:  # rules declare their own options: only then import them
+        from nbprod.rules.registry import option_defaults
 
-    known_options = option_defaults()
+        known_options = option_defaults()
     unknown = set(table) - _KEYS - set(known_options)
     if unknown:
         raise ConfigError(

@@ -16,8 +16,6 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nbprod.notebook.load import file_kind
-
 _SKIP_DIRS = frozenset(
     {".ipynb_checkpoints", ".git", ".hg", ".svn", "node_modules", "__pycache__", ".tox", ".nox",
      ".venv", "venv", ".mypy_cache", ".pytest_cache", "site-packages", "build", "dist"}
@@ -48,6 +46,12 @@ class Discovery:
     notes: list[str] = field(default_factory=list)
 
 
+def _kind(mode: int) -> str:
+    from nbprod.notebook.load import file_kind  # only for what is not a regular file
+
+    return file_kind(mode)
+
+
 def display_name(path: Path | str) -> str:
     """``path`` as text that always prints: undecodable bytes appear as ``\\xff``."""
     text = os.fspath(path)
@@ -68,11 +72,9 @@ def discover(paths: list[Path], respect_gitignore: bool = True) -> Discovery:
     found = Discovery()
     seen: set[str] = set()
     for path in paths:
-        candidates = _candidates(path, found, respect_gitignore)
-        for candidate in candidates:
-            key = os.path.realpath(candidate)
-            if key not in seen:
-                seen.add(key)
+        for candidate, real in _candidates(path, found, respect_gitignore):
+            if real not in seen:
+                seen.add(real)
                 found.files.append(candidate)
     found.problems = _unique(found.problems)
     return found
@@ -88,7 +90,8 @@ def _unique(problems: list[Problem]) -> list[Problem]:
     return list(best.values())
 
 
-def _candidates(path: Path, found: Discovery, respect_gitignore: bool) -> list[Path]:
+def _candidates(path: Path, found: Discovery, respect_gitignore: bool) -> list[tuple[Path, str]]:
+    """The notebooks ``path`` names or holds, each with its real path."""
     try:
         mode = os.stat(path).st_mode
     except OSError as exc:
@@ -98,13 +101,13 @@ def _candidates(path: Path, found: Discovery, respect_gitignore: bool) -> list[P
         found.problems.append(Problem(os.fspath(path), f"invalid path: {exc}", True))
         return []
     if stat.S_ISREG(mode):
-        return [path]
+        return [(path, os.path.realpath(path))]
     if not stat.S_ISDIR(mode):
         found.problems.append(
-            Problem(os.fspath(path), f"not a regular file: {file_kind(mode)}; not read", True)
+            Problem(os.fspath(path), f"not a regular file: {_kind(mode)}; not read", True)
         )
         return []
-    walked = sorted(_walk(path, found))
+    walked = sorted(_walk(path, os.path.realpath(path), found))
     if not respect_gitignore or not walked or _is_ignored(path):
         return walked
     kept = _git_filter(path, walked)
@@ -131,8 +134,11 @@ def _reason(exc: OSError, path: Path | str) -> str:
     return exc.strerror or str(exc)
 
 
-def _walk(root: Path, found: Discovery) -> list[Path]:
-    notebooks: list[Path] = []
+def _walk(root: Path, real_root: str, found: Discovery) -> list[tuple[Path, str]]:
+    """The notebooks under ``root`` with their real paths: under ``real_root`` as walked
+    (folder links are not followed), resolved only for a file that is a link itself."""
+    notebooks: list[tuple[Path, str]] = []
+    prefix = len(os.fspath(root))
     stack = [os.fspath(root)]
     while stack:
         directory = stack.pop()
@@ -167,12 +173,17 @@ def _walk(root: Path, found: Discovery) -> list[Path]:
                 found.problems.append(Problem(entry.path, _reason(exc, entry.path), False))
                 continue
             if stat.S_ISREG(mode):
-                notebooks.append(Path(entry.path))
+                real = (
+                    os.path.realpath(entry.path)
+                    if entry.is_symlink()
+                    else real_root + entry.path[prefix:]
+                )
+                notebooks.append((Path(entry.path), real))
             elif not stat.S_ISDIR(mode):  # a symlink to a directory is not followed
                 found.problems.append(
                     Problem(
                         entry.path,
-                        f"not a regular file: {file_kind(mode)}; not read",
+                        f"not a regular file: {_kind(mode)}; not read",
                         False,
                     )
                 )
@@ -199,13 +210,14 @@ def _is_ignored(directory: Path) -> bool:
     return result is not None and result.returncode == 0
 
 
-def _git_filter(root: Path, candidates: list[Path]) -> list[Path]:
+def _git_filter(root: Path, candidates: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
     """Drop files git ignores (tracked files are kept, as git does)."""
     if not candidates:
         return candidates
-    real = [os.path.realpath(c) for c in candidates]
-    result = _git(root, ["check-ignore", "-z", "--stdin"], b"\0".join(os.fsencode(r) for r in real))
+    result = _git(
+        root, ["check-ignore", "-z", "--stdin"], b"\0".join(os.fsencode(r) for _, r in candidates)
+    )
     if result is None or result.returncode not in (0, 1):  # 128: not a git repository
         return candidates
     ignored = {os.fsdecode(p) for p in result.stdout.split(b"\0") if p}
-    return [c for c, r in zip(candidates, real) if r not in ignored]
+    return [(c, r) for c, r in candidates if r not in ignored]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -10,27 +9,9 @@ from nbprod.analysis import AnalyzedNotebook
 from nbprod.config import Settings
 from nbprod.findings import Finding
 from nbprod.notebook import Notebook, NotebookError, load_notebook, notebook_from_data
+from nbprod.results import FileResult, internal_error
 from nbprod.selection import enabled_rules
 from nbprod.suppression import Suppressions
-
-
-@dataclass
-class FileResult:
-    """What checking one file produced: findings, or why it was not checked."""
-
-    filename: str
-    findings: list[Finding] = field(default_factory=list)
-    error: str | None = None  # unreadable: counts toward exit code 2
-    skipped: str | None = None  # deliberately not checked (e.g. an R notebook)
-
-
-def internal_error(where: str, exc: BaseException) -> str:
-    """The one-line report of a bug in nbprod itself, for one file."""
-    text = str(exc).strip().split("\n", 1)[0]
-    if len(text) > 200:
-        text = text[:197] + "..."
-    detail = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-    return f"internal error in {where}: {detail} (please report)"
 
 
 def check_notebook(nb: Notebook, settings: Settings) -> FileResult:
@@ -63,7 +44,7 @@ def check_notebook_data(
     data: Any, filename: str, settings: Settings, fixes: bool = False
 ) -> FileResult:
     """Check notebook JSON already in memory (the frontend's, unsaved edits included);
-    with ``fixes``, fill in the fixes too (see :func:`with_fixes`)."""
+    with ``fixes``, fill in the fixes too (see :func:`nbprod.fixes.apply.with_fixes`)."""
     try:
         nb = notebook_from_data(data, filename)
     except NotebookError as exc:

@@ -21,8 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from nbprod.config import Settings
-from nbprod.engine import FileResult, check_file, internal_error
-from nbprod.rules.registry import all_rules
+from nbprod.results import FileResult, internal_error
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -60,6 +59,8 @@ def default_jobs() -> int:
 
 
 def _check(task: Task) -> FileResult:
+    from nbprod.engine import check_file  # not for a warm run: every result was cached
+
     path, display, settings = task
     return check_file(path, settings, display)
 
@@ -95,7 +96,9 @@ def run(
         # make the cyclic collector walk them over and over (~10% of a corpus run).
         gc.freeze()
         gc.set_threshold(50_000, 20, 20)
-        all_rules()  # import every rule once, before forking, so workers inherit them
+        from nbprod.rules.registry import all_rules
+
+        all_rules()  # import every rule (and the analysis) before forking: workers inherit them
         misses = [tasks[index] for index in todo]
         limits = [Limits.of(t[2]) for t in misses]
         mapped = guarded_map(_check, misses, limits, jobs, _check_failure)

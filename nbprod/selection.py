@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from nbprod.config import ConfigError, Settings
-from nbprod.rules.base import Rule
 from nbprod.rules.registry import all_rules, documented_rules
+
+if TYPE_CHECKING:
+    from nbprod.rules.base import Rule
 
 _EXACT = 1000
 
@@ -23,13 +26,9 @@ def specificity(selector: str, rule: type[Rule]) -> int | None:
 
 
 def validate(selectors: Iterable[str], where: str) -> None:
-    from nbprod.rules.registry import (  # `nbprod rerun`'s codes may be configured too
-        documented_rules,
-    )
-
-    rules = documented_rules()
     for selector in selectors:
-        if not any(specificity(selector, r) is not None for r in rules):
+        # `nbprod rerun`'s codes may be configured too
+        if not any(specificity(selector, r) is not None for r in documented_rules()):
             raise ConfigError(f"unknown rule selector '{selector}' in {where}")
 
 
@@ -48,6 +47,14 @@ def fixable(settings: Settings, code: str) -> bool:
         (s for p in settings.unfixable if (s := specificity(p, rule)) is not None), default=None
     )
     return on is not None and (off is None or on > off)
+
+
+def enables_some(settings: Settings) -> bool:
+    """Whether any rule is on for ``settings`` (without importing the rules when the
+    default selection is untouched)."""
+    if settings.select is None and not settings.ignore:
+        return True
+    return bool(enabled_rules(settings))
 
 
 def enabled_rules(settings: Settings, extra_ignores: Sequence[str] = ()) -> list[type[Rule]]:

@@ -14,7 +14,8 @@ import pytest
 from nbprod import cache as cache_module
 from nbprod.cache import ResultCache
 from nbprod.config import Settings
-from nbprod.engine import FileResult, check_file
+from nbprod.engine import check_file
+from nbprod.results import FileResult
 from tests.conftest import code, write_notebook
 
 

@@ -39,10 +39,11 @@ from hypothesis import strategies as st
 import nbprod.export.api  # noqa: F401 - imported once, up front, like every other module
 from nbprod.cli import main
 from nbprod.config import Settings
-from nbprod.engine import FileResult, check_notebook
+from nbprod.engine import check_notebook
 from nbprod.notebook import NotebookError, notebook_from_data
 from nbprod.notebook.load import notebook_from_bytes
 from nbprod.reporters import FORMATS, reporter
+from nbprod.results import FileResult
 from tests.conftest import CORPUS, FIXTURES
 
 LONG = os.environ.get("NBPROD_FUZZ") == "long"

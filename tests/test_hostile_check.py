@@ -18,10 +18,11 @@ import pytest
 
 from nbprod.config import Settings
 from nbprod.discovery import discover
-from nbprod.engine import FileResult, check_file, check_notebook_data
+from nbprod.engine import check_file, check_notebook_data
 from nbprod.findings import Finding
 from nbprod.notebook.load import load_notebook
 from nbprod.reporters import FORMATS, reporter
+from nbprod.results import FileResult
 from nbprod.runner import Task, run
 from tests.conftest import FIXTURES, ROOT, code, run_cli, write_notebook
 

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from nbprod.config import ConfigError
-from nbprod.engine import internal_error
 from nbprod.export.model import ExportRefused, Refusal
 from nbprod.export.naming import package_name, package_name_problem
 from nbprod.export.plan import plan_export
@@ -21,6 +20,7 @@ from nbprod.export.settings import load_export_settings
 from nbprod.export.writer import FileStatus, sync, with_header
 from nbprod.notebook.load import NotebookError, file_kind, load_notebook
 from nbprod.notebook.model import Cell, Notebook
+from nbprod.results import internal_error
 
 EXIT_OK, EXIT_OUTDATED, EXIT_REFUSED = 0, 1, 2
 

@@ -14,19 +14,20 @@ import os
 import stat
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from nbprod.config import Settings
-from nbprod.engine import FileResult, check_file, check_notebook, check_notebook_data
+from nbprod.engine import check_file, check_notebook, check_notebook_data
 from nbprod.findings import Finding
-from nbprod.fixes import with_fixes
+from nbprod.fixes import registry
 from nbprod.fixes.jsonfile import write_like
 from nbprod.fixes.model import Edit, Fix
 from nbprod.fixes.text import apply_replacements, parses
 from nbprod.notebook import Notebook, NotebookError, notebook_from_data
 from nbprod.notebook.load import read_regular_file
+from nbprod.results import FileResult
 
 MAX_ROUNDS = 10
 
@@ -112,6 +113,44 @@ def load(path: Path) -> tuple[bytes, str, Any]:
     raw = read_regular_file(path)
     text = raw.decode("utf-8-sig")
     return raw, text, json.loads(text, parse_int=_parse_int)
+
+
+def with_fixes(nb: Notebook, findings: Sequence[Finding]) -> list[Finding]:
+    """``findings`` with their ``fix`` filled where a fix exists and leaves every
+    edited code cell parsing."""
+    result = []
+    for finding in findings:
+        fixer = registry.fixer(finding.code)
+        fix = None
+        if fixer is not None and 0 <= finding.cell_index < len(nb.cells):
+            try:
+                fix = fixer(nb, finding)
+            except (MemoryError, RecursionError):
+                fix = None  # a cell too deep for libcst: no fix rather than no report
+            if fix is not None and not _keeps_parsing(nb, fix):
+                fix = None
+        result.append(replace(finding, fix=fix.to_json()) if fix is not None else finding)
+    return result
+
+
+def _keeps_parsing(nb: Notebook, fix: Fix) -> bool:
+    cells: dict[int, list[Edit]] = {}
+    for edit in fix.edits:
+        if edit.kind == "replace":
+            cells.setdefault(edit.cell_index, []).append(edit)
+        elif edit.kind == "insert_cell" and not parses(edit.text):
+            return False
+    for index, edits in cells.items():
+        cell = nb.cells[index]
+        if cell.kind != "code":
+            continue
+        try:
+            new = apply_replacements(cell.source, edits)
+        except ValueError:  # a position outside the source
+            return False
+        if parses(cell.source) and not parses(new):
+            return False
+    return True
 
 
 def attach(nb: Notebook, findings: list[Finding], fixable: Fixable) -> list[Finding]:

@@ -8,13 +8,15 @@ import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from nbprod.config import Settings
-from nbprod.engine import FileResult
-from nbprod.fixes.apply import Fixable, Fixed, fix_file
+from nbprod.results import FileResult
 from nbprod.runner import Failure, Limits, Task, guarded_map
 from nbprod.selection import fixable
+
+if TYPE_CHECKING:  # the fixing itself is imported when --fix asks for it
+    from nbprod.fixes.apply import Fixable, Fixed
 
 
 def register(check: argparse.ArgumentParser) -> None:
@@ -48,6 +50,8 @@ class _FixTask:
     write: bool
 
     def __call__(self, task: Task) -> Fixed:
+        from nbprod.fixes.apply import fix_file
+
         path, display, settings = task
         return fix_file(path, display, settings, _fixable(settings), self.unsafe, self.write)
 
@@ -57,6 +61,8 @@ def _fixable(settings: Settings) -> Fixable:
 
 
 def _failed(task: Task, failure: Failure) -> Fixed:
+    from nbprod.fixes.apply import Fixed
+
     return Fixed(FileResult(task[1], error=failure.message("fixed")))
 
 
@@ -64,6 +70,8 @@ def fix_files(
     tasks: list[Task], jobs: int, unsafe: bool, write: bool, progress: Callable[[int], None]
 ) -> list[Fixed]:
     """Fix each file in a guarded worker (time and memory limits, as checks have)."""
+    from nbprod.fixes import apply  # noqa: F401  (before forking: workers inherit it)
+
     limits = [Limits.of(t[2]) for t in tasks]
     fixed = []
     for item in guarded_map(_FixTask(unsafe, write), tasks, limits, jobs, _failed):

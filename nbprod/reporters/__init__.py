@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
-from nbprod.engine import FileResult
+from nbprod.results import FileResult
 
 Reporter = Callable[[Sequence[FileResult], TextIO, bool], None]
 

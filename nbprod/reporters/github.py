@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TextIO
 
-from nbprod.engine import FileResult
 from nbprod.findings import Severity
 from nbprod.reporters import clean
+from nbprod.results import FileResult
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from nbprod import __version__
-from nbprod.engine import FileResult
 from nbprod.reporters import clean_data
+from nbprod.results import FileResult
 
 
 def report_dict(results: Sequence[FileResult]) -> dict[str, Any]:

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from nbprod import __version__
-from nbprod.engine import FileResult
 from nbprod.findings import Severity
 from nbprod.fixes.artifact import file_replacements, load
 from nbprod.fixes.model import Fix
 from nbprod.notebook import NotebookError
 from nbprod.notebook.load import read_regular_file
 from nbprod.reporters import clean_data
+from nbprod.results import FileResult
 from nbprod.rules.registry import documented_rules
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}

@@ -6,10 +6,10 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from nbprod.engine import FileResult
 from nbprod.findings import Finding, Severity
 from nbprod.fixes.registry import UNSAFE
 from nbprod.reporters import clean
+from nbprod.results import FileResult
 
 if TYPE_CHECKING:
     from nbprod.fixes.apply import Fixed

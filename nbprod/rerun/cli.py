@@ -188,7 +188,6 @@ def run(args: argparse.Namespace) -> int:
     import importlib.util
 
     from nbprod.discovery import discover, display_name
-    from nbprod.engine import FileResult, internal_error
     from nbprod.reporters import clean
     from nbprod.rerun.replay import (
         Interrupted,
@@ -202,6 +201,7 @@ def run(args: argparse.Namespace) -> int:
         validate_selectors,
         write_atomically,
     )
+    from nbprod.results import FileResult, internal_error
 
     if importlib.util.find_spec("nbclient") is None:
         return _error("nbprod rerun needs nbclient and ipykernel: pip install 'nbprod[rerun]'")

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from nbprod.config import ConfigError, load_settings
-from nbprod.engine import FileResult, internal_error
 from nbprod.findings import Finding
 from nbprod.notebook.load import NotebookError, notebook_from_bytes, read_regular_file
 from nbprod.notebook.model import Cell, Notebook
@@ -34,6 +33,7 @@ from nbprod.rerun.rules import (
     OutputDiffers,
     ReplayRule,
 )
+from nbprod.results import FileResult, internal_error
 from nbprod.selection import specificity
 from nbprod.suppression import Suppressions
 

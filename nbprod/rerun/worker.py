@@ -28,7 +28,6 @@ def _emit(event: dict[str, Any]) -> None:
 
 async def _run(request: dict[str, Any]) -> dict[str, Any]:
     from nbprod.config import ConfigError, load_settings
-    from nbprod.engine import FileResult
     from nbprod.notebook.load import (
         NotebookError,
         notebook_from_bytes,
@@ -37,6 +36,7 @@ async def _run(request: dict[str, Any]) -> dict[str, Any]:
     )
     from nbprod.reporters.json import report_dict
     from nbprod.rerun.replay import RerunOptions, _to_v4, replay_notebook
+    from nbprod.results import FileResult
 
     filename = str(request["filename"])
     location = Path(str(request["location"]))

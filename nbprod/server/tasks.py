@@ -12,8 +12,9 @@ def check(notebook: dict[str, Any], api_path: str, location: str) -> dict[str, A
     from dataclasses import replace
 
     from nbprod.config import ConfigError, load_settings
-    from nbprod.engine import FileResult, check_notebook_data
+    from nbprod.engine import check_notebook_data
     from nbprod.reporters.json import report_dict
+    from nbprod.results import FileResult
 
     # The engine matches per-file-ignores against the filename it is given, so it gets
     # the real location; the response names the file as the frontend knows it.

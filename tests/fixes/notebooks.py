@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from nbprod.config import Settings
-from nbprod.engine import FileResult
 from nbprod.fixes.apply import Applied, fix_data
+from nbprod.results import FileResult
 
 
 def cell(

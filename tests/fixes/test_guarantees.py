@@ -16,8 +16,8 @@ import pytest
 from nbprod.config import Settings
 from nbprod.engine import check_file, check_notebook
 from nbprod.findings import Finding
-from nbprod.fixes import registry, with_fixes
-from nbprod.fixes.apply import ChangedError, apply_fixes, fix_file, replace_unchanged
+from nbprod.fixes import registry
+from nbprod.fixes.apply import ChangedError, apply_fixes, fix_file, replace_unchanged, with_fixes
 from nbprod.fixes.jsonfile import write_like
 from nbprod.fixes.model import Edit, Fix
 from nbprod.fixes.text import parses

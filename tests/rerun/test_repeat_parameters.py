@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from nbprod.engine import FileResult
 from nbprod.findings import ChecklistArea, Finding, Severity
 from nbprod.reporters import reporter
+from nbprod.results import FileResult
 
 from .conftest import by_file, cell, rerun, stdout, write
 
