@@ -232,13 +232,40 @@ def test_every_nesting_depth_is_checked_or_reported_as_nbp000(kind: str, depth: 
     if depth > 200:
         assert "NBP000" in codes, (kind, depth)
     syntax = [f for f in result.findings if f.code == "NBP000"]
-    assert all("cell is not valid Python" in f.message for f in syntax)
+    assert all(
+        f.message.startswith(("cell is not valid Python", "cell not checked: too large"))
+        for f in syntax
+    )
 
 
 def test_unreasonably_deep_code_message_names_the_reason() -> None:
     result = check_notebook_data(_nb([code("x = " + "-" * 50_000 + "1", 1)]), "d.ipynb", ALL)
     (finding,) = [f for f in result.findings if f.code == "NBP000"]
     assert "nested too deeply" in finding.message
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "".join(f"y{i} = g(y{i - 1}, {i})\n" for i in range(20_000)),  # 20,001 lines
+        "blob = '" + "x" * 600_000 + "'\n",  # one line over the characters limit
+    ],
+)
+def test_a_generated_cell_too_large_to_analyse_is_reported_not_parsed(source: str) -> None:
+    cells = [code("import os", 1), code(source, 2), code("print(os.sep)", 3)]
+    result = check_notebook_data(_nb(cells), "huge.ipynb", ALL)
+    assert result.error is None
+    (finding,) = [f for f in result.findings if f.code == "NBP000"]
+    assert finding.cell_index == 1
+    assert finding.message.startswith("cell not checked: too large to analyse (")
+    assert "limits are 20,000 lines and 524,288 characters" in finding.message
+
+
+def test_a_large_cell_magic_body_is_not_reported_as_too_large() -> None:
+    source = "%%writefile data.txt\n" + "row\n" * 30_000
+    result = check_notebook_data(_nb([code(source, 1)]), "writefile.ipynb", ALL)
+    assert result.error is None
+    assert not [f for f in result.findings if f.code == "NBP000"]
 
 
 def test_lone_surrogates_render_in_every_format(tmp_path: Path) -> None:

@@ -113,8 +113,29 @@ class CellFacts:
         return self.masked.column(line, byte_col) if self.masked is not None else byte_col
 
 
+# Far beyond any code cell a person writes (the corpora peak at 245 lines, 9 KB):
+# Python's parser needs about 200 bytes of memory per byte of source, so a generated
+# cell past these limits is reported (NBP000) instead of analysed, keeping memory bounded.
+MAX_LINES = 20_000
+MAX_CHARS = 512 * 1024
+
+
 def analyze_cell(cell: Cell) -> CellFacts:
     facts = CellFacts(cell=cell)
+    if len(cell.source) > MAX_CHARS or cell.source.count("\n") >= MAX_LINES:
+        masked = mask(cell.source)
+        facts.magics = masked.magics
+        facts.python = masked.python  # a %%bash or %%writefile body is not parsed anyway
+        if masked.python:
+            lines = cell.source.count("\n") + 1
+            facts.syntax_error = SyntaxProblem(
+                f"too large to analyse ({lines:,} lines, {len(cell.source):,} characters; the"
+                f" limits are {MAX_LINES:,} lines and {MAX_CHARS:,} characters): split it, or"
+                " move generated code to a module",
+                1,
+                1,
+            )
+        return facts
     tree = _parse_source(cell.source, facts)
     if tree is None and facts.syntax_error is not None and facts.python:
         tree = _recover(facts)

@@ -9,6 +9,7 @@ so the user sees every refusal at once.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -190,12 +191,8 @@ class _Planner:
         wrapper = info.scope.wrapper if isinstance(info.scope, CellScope) else None
         parts.mutations = find_mutations(info.parsed.module, wrapper)
         # A literal another cell rebinds is a variable: readers take it as a parameter.
-        rebound = {
-            n
-            for other in self.infos
-            if other is not info and not other.has_role("parameters")
-            for n in other.bound
-        }
+        own = 0 if info.has_role("parameters") else 1
+        rebound = {n for n in info.bound if self._binders[n] > own}
         variables = {m.name for m in parts.mutations} | rebound
         for index, stmt in enumerate(info.parsed.module.body):
             kind = classify(stmt, index, info.full, known, variables)
@@ -205,6 +202,12 @@ class _Planner:
             elif kind == "lift":
                 parts.lifted.append(index)
         return parts
+
+    @cached_property
+    def _binders(self) -> Counter[str]:
+        """How many cells bind each name, parameters cells aside (counted once, not once
+        per exported cell)."""
+        return Counter(n for i in self.infos if not i.has_role("parameters") for n in i.bound)
 
     def _register(self, live: Sequence[CellInfo], parts: dict[int, _Parts]) -> None:
         """Make the copied definitions package-level names; a second definition is refused."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from nbprod.analysis.cell import tree_depth
+from nbprod.analysis.cell import MAX_CHARS, MAX_LINES, tree_depth
 from nbprod.export.model import ExportRefused
 from nbprod.export.select import strip_directives
 from nbprod.notebook.ipython import Magic, mask
@@ -33,8 +33,6 @@ class ParsedCell:
 
 # Real code is rarely nested 20 levels deep; libcst fails somewhere past 130.
 MAX_DEPTH = 100
-MAX_LINES = 20_000
-MAX_CHARS = 2_000_000
 
 
 def check_parsable(text: str) -> None:
@@ -42,8 +40,9 @@ def check_parsable(text: str) -> None:
     lines = text.count("\n") + 1
     if lines > MAX_LINES or len(text) > MAX_CHARS:
         raise ExportRefused(
-            f"cell too large to export ({lines:,} lines, {len(text):,} characters; the limit"
-            f" is {MAX_LINES:,} lines): split it into functions in several cells"
+            f"cell too large to export ({lines:,} lines, {len(text):,} characters; the limits"
+            f" are {MAX_LINES:,} lines and {MAX_CHARS:,} characters, as for checking): split"
+            " it into functions in several cells"
         )
     if "\x00" in text:
         raise ExportRefused("cell contains a NUL character")

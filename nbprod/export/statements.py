@@ -7,7 +7,7 @@ nothing else in the notebook rebinds or mutates. Everything else is lifted.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 
 import libcst as cst
 
@@ -19,7 +19,11 @@ _CONSTANT_NAMES = frozenset({"True", "False", "None", "Ellipsis"})
 
 
 def classify(
-    stmt: cst.BaseStatement, index: int, scope: CellScope, known: set[str], variables: set[str]
+    stmt: cst.BaseStatement,
+    index: int,
+    scope: CellScope,
+    known: set[str],
+    variables: Container[str],
 ) -> str:
     """ "hoist" (module-level definition), "drop" (import, pass, bare string) or "lift".
 

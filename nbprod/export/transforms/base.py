@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import libcst as cst
 from libcst.codemod import Codemod, CodemodContext
+from libcst.metadata import MetadataWrapper
 
 
 class CellTransform(Codemod, cst.CSTTransformer):
@@ -17,6 +20,12 @@ class CellTransform(Codemod, cst.CSTTransformer):
     def __init__(self, context: CodemodContext) -> None:
         Codemod.__init__(self, context)
         cst.CSTTransformer.__init__(self)
+
+    def transform_module(self, tree: cst.Module) -> cst.Module:
+        wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+        with self.resolve(wrapper):
+            self.context = replace(self.context, wrapper=wrapper)
+            return self.transform_module_impl(tree)
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         return tree.visit(self)

@@ -65,6 +65,8 @@ class SyntaxError_(Rule):
                 )
             elif "Missing parentheses in call to 'print'" in problem.message:
                 message = "cell is not valid Python 3: a Python 2 print statement; use print(...)"
+            elif problem.message.startswith("too large to analyse"):
+                message = f"cell not checked: {problem.message}"
             elif "U+00A0" in problem.message:
                 message = (
                     "cell is not valid Python: a non-breaking space (U+00A0, often pasted from"
