@@ -10,7 +10,9 @@ from nbprod.rules.base import Invalid, Rule
 class SyntaxError_(Rule):
     """## What it does
     Reports a code cell that is not valid Python, even after IPython syntax
-    (`%magic`, `!cmd`, `obj?`) is taken into account.
+    (`%magic`, `!cmd`, `obj?`) is taken into account, and a cell nbprod does not analyse:
+    nested more than 200 levels deep, or larger than 20,000 lines or 512 KiB (generated
+    code; the biggest hand-written cells are a few hundred lines).
 
     ## Why is this bad?
     The cell fails whenever the notebook is run, and nothing in it can be checked:
