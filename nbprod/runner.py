@@ -65,6 +65,13 @@ def _check(task: Task) -> FileResult:
     return check_file(path, settings, display)
 
 
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
 def _check_failure(task: Task, failure: Failure) -> FileResult:
     return FileResult(task[1], error=failure.message("checked"))
 
@@ -88,6 +95,8 @@ def run(
             except OSError:
                 pass
     todo = [index for index in range(len(tasks)) if index not in results]
+    # the biggest files first: one left for last would keep one worker busy alone
+    todo.sort(key=lambda index: -_size(tasks[index][0]))
     done = len(results)
     if progress is not None and done:
         progress(done)

@@ -159,11 +159,11 @@ class MissingObjective(Rule):
 
     def check(self, nb: AnalyzedNotebook) -> Iterator[Finding]:
         cells = nb.notebook.cells
-        setup = {id(f.cell) for f in nb.cells if _setup_only(f)}
-        code = [c for c in cells if c.kind == "code" and c.has_code]
-        first_code = next((c for c in code if id(c) not in setup), code[0] if code else None)
-        if first_code is None:
+        code = [f for f in nb.cells if f.cell.has_code]
+        first = next((f for f in code if not _setup_only(f)), code[0] if code else None)
+        if first is None:
             return
+        first_code = first.cell
         leading = [c.source for c in cells[: first_code.index] if c.kind == "markdown"]
         heading, words = _heading_and_words("\n\n".join(leading))
         minimum = int(self.option("min-objective-words"))
@@ -198,7 +198,7 @@ def _setup_only(facts: CellFacts) -> bool:
         if isinstance(stmt, (ast.Pass, ast.Import, ast.ImportFrom)):
             continue  # a magic or shell line, or an import
         if isinstance(stmt, ast.Expr) and (
-            "__version__" in ast.unparse(stmt)
+            ("__version__" in facts.cell.source and "__version__" in ast.unparse(stmt))
             or (isinstance(stmt.value, ast.Call) and dotted_name(stmt.value.func) == "print")
         ):
             printed = True
