@@ -799,11 +799,22 @@ class MLFacts:
         if found is None:
             reads: dict[str, None] = {}
             calls: list[ast.Call] = []
-            for sub in ast.walk(node):
-                if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
-                    reads.setdefault(sub.id)
-                elif isinstance(sub, ast.Call):
+            # breadth first as ast.walk, without its three generators per node (the data
+            # flow rules scan every module-level expression)
+            queue: list[ast.AST] = [node]
+            for sub in queue:  # grows as it is read
+                if isinstance(sub, ast.Name):
+                    if isinstance(sub.ctx, ast.Load):
+                        reads.setdefault(sub.id)
+                    continue
+                if isinstance(sub, ast.Call):
                     calls.append(sub)
+                for name in sub._fields:
+                    value = getattr(sub, name, None)
+                    if isinstance(value, list):
+                        queue.extend(v for v in value if isinstance(v, ast.AST))
+                    elif isinstance(value, ast.AST):
+                        queue.append(value)
             found = self._scans[id(node)] = Scan(tuple(reads), tuple(calls))
         return found
 

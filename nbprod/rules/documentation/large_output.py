@@ -118,6 +118,10 @@ def _sizes(output: dict[str, Any]) -> Iterator[tuple[str, int]]:
 def _length(value: object) -> int:
     """Characters stored in a JSON value, walked without recursion: an output's JSON data
     may nest as deep as the parser allowed."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, list) and all(type(line) is str for line in value):
+        return sum(map(len, value))  # the usual shape: text as a list of lines
     total = 0
     stack = [value]
     while stack:

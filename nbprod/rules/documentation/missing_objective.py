@@ -165,8 +165,8 @@ class MissingObjective(Rule):
             return
         first_code = first.cell
         leading = [c.source for c in cells[: first_code.index] if c.kind == "markdown"]
-        heading, words = _heading_and_words("\n\n".join(leading))
         minimum = int(self.option("min-objective-words"))
+        heading, words = _heading_and_words("\n\n".join(leading), minimum)
         if heading and words >= minimum:
             return
         if not leading:
@@ -217,8 +217,10 @@ def _references(lines: list[str]) -> bool:
     )
 
 
-def _heading_and_words(markdown: str) -> tuple[bool, int]:
-    """Whether ``markdown`` has a heading, and how many words of prose it has."""
+def _heading_and_words(markdown: str, enough: int) -> tuple[bool, int]:
+    """Whether ``markdown`` has a heading, and how many words of prose it has (counted
+    until there is a heading and ``enough`` words: a long introduction is not read to its
+    end)."""
     heading = _HTML_HEADING.search(markdown) is not None
     markdown = _HTML_HEADING.sub("\n\n", markdown)
     words = 0
@@ -237,4 +239,6 @@ def _heading_and_words(markdown: str) -> tuple[bool, int]:
             continue
         text = _BARE_URL.sub(" ", _TAG.sub(" ", _LINK.sub(r"\1", _IMAGE.sub(" ", text))))
         words += len(_WORD.findall(text))
+        if heading and words >= enough:
+            break
     return heading, words
