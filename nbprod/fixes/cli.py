@@ -70,7 +70,10 @@ def fix_files(
     tasks: list[Task], jobs: int, unsafe: bool, write: bool, progress: Callable[[int], None]
 ) -> list[Fixed]:
     """Fix each file in a guarded worker (time and memory limits, as checks have)."""
-    from nbprod.fixes import apply  # noqa: F401  (before forking: workers inherit it)
+    import nbprod.fixes.apply  # noqa: F401
+    from nbprod.rules.registry import all_rules
+
+    all_rules()  # imported before forking, with the fixing code: workers inherit them
 
     limits = [Limits.of(t[2]) for t in tasks]
     fixed = []
