@@ -28,8 +28,14 @@ def jp_server_config(request: pytest.FixtureRequest) -> dict[str, Any]:
     }
 
 
-def big_cell(lines: int) -> str:
-    return "".join(f"x{i} = foo({i}, 'abc') + bar[{i}]\n" for i in range(lines))
+def big_cell(lines: int, start: int = 0) -> str:
+    return "".join(f"x{i} = foo({i}, 'abc') + bar[{i}]\n" for i in range(start, start + lines))
+
+
+def big_cells(lines: int, per_cell: int = 5_000) -> list[str]:
+    """``lines`` lines of code in cells small enough to be analysed (a cell over 20,000
+    lines or 512 KiB is reported as too large instead), each different."""
+    return [big_cell(per_cell, start) for start in range(0, lines, per_cell)]
 
 
 def rss_bytes() -> int:
@@ -55,9 +61,9 @@ async def test_a_body_over_the_limit_is_a_413_and_one_under_it_is_checked(
     assert "NbprodServer.max_body_bytes" in error["message"]
 
 
-async def test_a_big_cell_is_analysed_off_the_server_process(jp_fetch: Any) -> None:
+async def test_a_big_notebook_is_analysed_off_the_server_process(jp_fetch: Any) -> None:
     """The server answers other requests while a big check runs, and does not grow."""
-    big = notebook(big_cell(60_000), "print(y)")  # 2.2 MB, seconds of analysis
+    big = notebook(*big_cells(60_000), "print(y)")  # 2.2 MB, seconds of analysis
     await post(jp_fetch, "check", {"path": "warm.ipynb", "notebook": notebook("x = 1")})
     before = rss_bytes()
     finished: list[str] = []
@@ -83,12 +89,22 @@ async def test_a_big_cell_is_analysed_off_the_server_process(jp_fetch: Any) -> N
 @pytest.mark.limits(check_timeout=0.5)
 async def test_a_check_over_its_time_is_stopped_and_the_next_one_works(jp_fetch: Any) -> None:
     status, error = await status_of(
-        jp_fetch, "check", {"path": "big.ipynb", "notebook": notebook(big_cell(60_000))}
+        jp_fetch, "check", {"path": "big.ipynb", "notebook": notebook(*big_cells(60_000))}
     )
     assert status == 504
     assert "took longer than 0.5 s" in error["message"]
     small = await post(jp_fetch, "check", {"path": "nb.ipynb", "notebook": notebook("print(y)")})
     assert "NBP105" in {f["code"] for f in json.loads(small.body)["findings"]}
+
+
+async def test_a_cell_too_large_to_analyse_is_a_finding_not_a_long_check(jp_fetch: Any) -> None:
+    """A generated cell past the limits (the issue's 5 MB cell took 27 s and 2.2 GB) is
+    reported as NBP000 without being parsed."""
+    nb = notebook("import os", big_cell(60_000), "print(y)")  # one 2.2 MB cell
+    report = json.loads((await post(jp_fetch, "check", {"path": "g.ipynb", "notebook": nb})).body)
+    (too_large,) = [f for f in report["findings"] if f["code"] == "NBP000"]
+    assert too_large["cell_index"] == 1
+    assert too_large["message"].startswith("cell not checked: too large to analyse (60,001 lines")
 
 
 async def test_facts_are_reused_by_cell_id_and_source_across_checks(jp_fetch: Any) -> None:
