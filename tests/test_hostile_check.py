@@ -495,6 +495,34 @@ def test_a_folder_whose_notebooks_are_all_git_ignored_says_so(tmp_path: Path) ->
     assert included.returncode == 1 and included.stdout.count(": NBP105 [") == 2
 
 
+def test_a_notebook_reached_by_several_paths_is_checked_once(tmp_path: Path) -> None:
+    """Named directly, inside a named folder, through a folder link and as a file link:
+    one notebook, one result (discovery compares real paths)."""
+    (tmp_path / "nbs").mkdir()
+    target = _good(tmp_path / "nbs" / "a.ipynb")
+    (tmp_path / "linked").symlink_to(tmp_path / "nbs", target_is_directory=True)
+    (tmp_path / "nbs" / "alias.ipynb").symlink_to(target)
+    found = discover(
+        [target, tmp_path / "nbs", tmp_path / "linked", tmp_path / "nbs" / ".." / "nbs"],
+        respect_gitignore=False,
+    )
+    assert found.files == [target]
+    assert found.problems == []
+
+
+def test_git_ignored_notebooks_are_dropped_when_the_folder_is_named_through_a_link(
+    tmp_path: Path,
+) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git_repo(repo, "scratch.ipynb\n")
+    _good(repo / "scratch.ipynb")
+    kept = _good(repo / "kept.ipynb")
+    (tmp_path / "link").symlink_to(repo, target_is_directory=True)
+    found = discover([tmp_path / "link"])
+    assert [f.name for f in found.files] == [kept.name]
+
+
 # -- nbformat 3: reproducible cell ids ---------------------------------------------------------
 
 
