@@ -120,18 +120,28 @@ MAX_LINES = 20_000
 MAX_CHARS = 512 * 1024
 
 
+def over_limits(source: str) -> str | None:
+    """``(N lines, M characters; the limits are ...)`` when ``source`` is past
+    :data:`MAX_LINES` or :data:`MAX_CHARS`, else None (the check and the export stop there)."""
+    lines = source.count("\n") + 1
+    if lines <= MAX_LINES and len(source) <= MAX_CHARS:
+        return None
+    return (
+        f"({lines:,} lines, {len(source):,} characters; the limits are {MAX_LINES:,} lines"
+        f" and {MAX_CHARS:,} characters)"
+    )
+
+
 def analyze_cell(cell: Cell) -> CellFacts:
     facts = CellFacts(cell=cell)
-    if len(cell.source) > MAX_CHARS or cell.source.count("\n") >= MAX_LINES:
+    size = over_limits(cell.source)
+    if size is not None:
         masked = mask(cell.source)
         facts.magics = masked.magics
         facts.python = masked.python  # a %%bash or %%writefile body is not parsed anyway
         if masked.python:
-            lines = cell.source.count("\n") + 1
             facts.syntax_error = SyntaxProblem(
-                f"too large to analyse ({lines:,} lines, {len(cell.source):,} characters; the"
-                f" limits are {MAX_LINES:,} lines and {MAX_CHARS:,} characters): split it, or"
-                " move generated code to a module",
+                f"too large to analyse {size}: split it, or move generated code to a module",
                 1,
                 1,
             )

@@ -6,7 +6,8 @@ the cell and every refusal can name it.
 libcst's parser and visitors recurse: code nested a few hundred levels deep makes them
 raise RecursionError, use gigabytes, or overflow the C stack and kill the process. So
 the stdlib parser sees every cell first, and libcst only gets code that parsed there
-and is at most :data:`MAX_DEPTH` levels deep and :data:`MAX_LINES` lines long.
+and is at most :data:`MAX_DEPTH` levels deep and within the size limits of the check
+(:func:`nbprod.analysis.cell.over_limits`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from nbprod.analysis.cell import MAX_CHARS, MAX_LINES, tree_depth
+from nbprod.analysis.cell import over_limits, tree_depth
 from nbprod.export.model import ExportRefused
 from nbprod.export.select import strip_directives
 from nbprod.notebook.ipython import Magic, mask
@@ -37,12 +38,10 @@ MAX_DEPTH = 100
 
 def check_parsable(text: str) -> None:
     """Refuse, with the stdlib parser's reason, what libcst must not be given."""
-    lines = text.count("\n") + 1
-    if lines > MAX_LINES or len(text) > MAX_CHARS:
+    size = over_limits(text)
+    if size is not None:
         raise ExportRefused(
-            f"cell too large to export ({lines:,} lines, {len(text):,} characters; the limits"
-            f" are {MAX_LINES:,} lines and {MAX_CHARS:,} characters, as for checking): split"
-            " it into functions in several cells"
+            f"cell too large to export {size}: split it into functions in several cells"
         )
     if "\x00" in text:
         raise ExportRefused("cell contains a NUL character")
